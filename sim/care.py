@@ -1,0 +1,205 @@
+"""One week of care delivered and paid for: fees, contributions, self-funder spending and
+spend-down, provider revenue and costs, homecare hand-backs, unmet need and wellbeing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .calendar import DAYS_PER_WEEK
+from .charging import (assessable_capital, capital_drawdown, is_self_funder,
+                       weekly_contribution)
+from .finance import care_home_staff_cost, homecare_cost_per_hour
+from .population import weekly_probability
+from .providers import Setting
+from .residents import NO_PROVIDER, Funding, Status, in_states
+
+
+@dataclass
+class WeekAccounts:
+    """Money and care totals for one week (the metrics read these)."""
+
+    council: dict[str, float] = field(default_factory=dict)
+    selffunder_spend: float = 0.0
+    contributions: float = 0.0
+    homecare_delivered: float = 0.0
+    homecare_undelivered: float = 0.0
+    council_homecare_hours: float = 0.0
+    unmet_need_hours: float = 0.0
+    delayed_days: float = 0.0
+    wellbeing: float = 0.0
+    selffunders_reaching_limit: int = 0
+    handbacks: int = 0
+
+    @property
+    def council_total(self) -> float:
+        return float(sum(self.council.values()))
+
+
+class CareDelivery:
+    """Runs the care-and-money phase of the week over the resident and provider tables."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def run(self) -> WeekAccounts:
+        m = self.model
+        acc = WeekAccounts()
+        revenue = np.zeros(m.providers.n)
+        self._care_homes(acc, revenue)
+        delivered = self._homecare(acc, revenue)
+        self._direct_payments_and_reablement(acc)
+        self._outcomes(acc, delivered)
+        m.market.update_finances(revenue)
+        self._handbacks(acc)
+        m.commissioner.pay(acc.council_total)
+        return acc
+
+    def _care_homes(self, acc: WeekAccounts, revenue: np.ndarray) -> None:
+        m, r, t, p, c = self.model, self.model.residents, self.model.providers, \
+            self.model.p, self.model.commissioner
+        idx = np.flatnonzero(in_states(r.status, (Status.RESIDENTIAL, Status.NURSING)))
+        prov = r.provider[idx]
+        nursing = r.status[idx] == Status.NURSING
+        fee = np.where(nursing, c.fee_nursing, c.fee_residential)
+        price = t.selffunder_price[prov]
+        council = r.funding[idx] == Funding.COUNCIL
+        block = r.block[idx]
+        fee_paid = fee * (1.0 + p["commissioner.spot_premium"] * r.spot[idx])
+        topup = np.where(council & r.topup[idx], np.maximum(price - fee_paid, 0.0), 0.0)
+        capital = assessable_capital(r.savings[idx], r.property[idx], r.property_counted[idx],
+                                     True)
+        contribution = np.where(council, weekly_contribution(
+            r.income[idx], capital, True, fee_paid, m.charging), 0.0)
+        block_rows = np.flatnonzero(t.block_reserved > 0)
+        block_price = c.block_price(Setting.CARE_HOME, t.nursing[block_rows])
+        block_paid = t.block_reserved[block_rows] * block_price
+        used = np.bincount(prov[council & block], minlength=t.n)[block_rows]
+        acc.council["care_homes"] = float(
+            (fee_paid - contribution)[council & ~block].sum() +
+            (used * block_price).sum() - contribution[council & block].sum())
+        acc.council["blocks_unused_beds"] = float(
+            (np.maximum(t.block_reserved[block_rows] - used, 0.0) * block_price).sum())
+        acc.contributions += float(contribution.sum())
+        self_paid = np.where(council, 0.0, price)
+        acc.selffunder_spend += float(self_paid.sum() + topup.sum())
+        income = np.where(council & ~block, fee_paid + topup, self_paid) + \
+            nursing * p["care_homes.nhs_nursing_care_weekly"]
+        revenue += np.bincount(prov, weights=income, minlength=t.n)
+        revenue[block_rows] += block_paid
+        self._spend_down(idx[~council], self_paid[~council], True, acc)
+
+    def _homecare(self, acc: WeekAccounts, revenue: np.ndarray) -> np.ndarray:
+        """Deliver packages as far as agencies' staff allow; returns delivered hours per
+        resident row (zero for people not on homecare)."""
+        m, r, t, p, c = self.model, self.model.residents, self.model.providers, \
+            self.model.p, self.model.commissioner
+        idx = np.flatnonzero(r.status == Status.HOMECARE)
+        prov = r.provider[idx]
+        package = p["homecare.package_hours"][r.need[idx]]
+        commissioned = np.bincount(prov, weights=package, minlength=t.n)
+        capacity = self.model.market.capacity(np.arange(t.n))
+        share = np.where(commissioned > 0, np.minimum(capacity / np.maximum(commissioned, 1e-9),
+                                                      1.0), 1.0)
+        hours = package * share[prov]
+        council = r.funding[idx] == Funding.COUNCIL
+        block = r.block[idx]
+        rate = c.fee_homecare * (1.0 + p["commissioner.spot_premium"] * r.spot[idx])
+        charge = np.where(council, hours * rate, hours * t.selffunder_price[prov])
+        contribution = np.where(council, weekly_contribution(
+            r.income[idx], r.savings[idx], False, charge, m.charging), 0.0)
+        block_rows = np.flatnonzero((t.block_reserved > 0) & (t.setting == Setting.HOMECARE))
+        block_price = c.block_price(Setting.HOMECARE)
+        used = np.bincount(prov[council & block], weights=hours[council & block],
+                           minlength=t.n)[block_rows]
+        reserved = t.block_reserved[block_rows]
+        acc.council["homecare"] = float((charge - contribution)[council & ~block].sum() +
+                                        (used * block_price).sum() -
+                                        contribution[council & block].sum())
+        acc.council["blocks_unused_hours"] = float(
+            (np.maximum(reserved - used, 0.0) * block_price).sum())
+        acc.contributions += float(contribution.sum())
+        acc.selffunder_spend += float(charge[~council].sum())
+        acc.homecare_delivered = float(hours.sum())
+        acc.homecare_undelivered = float((package - hours).sum())
+        acc.council_homecare_hours = float(package[council].sum())
+        revenue += np.bincount(prov, weights=np.where(council & block, 0.0, charge),
+                               minlength=t.n)
+        revenue[block_rows] += reserved * block_price
+        self.model.market.record_homecare(commissioned, np.bincount(prov, weights=hours,
+                                                                    minlength=t.n))
+        self._spend_down(idx[~council], charge[~council], False, acc)
+        delivered = np.zeros(r.n)
+        delivered[idx] = hours
+        return delivered
+
+    def _direct_payments_and_reablement(self, acc: WeekAccounts) -> None:
+        m, r, p, c = self.model, self.model.residents, self.model.p, self.model.commissioner
+        dp = np.flatnonzero(r.status == Status.DIRECT_PAYMENT)
+        cost = p["homecare.package_hours"][r.need[dp]] * c.direct_payment_rate
+        contribution = weekly_contribution(r.income[dp], r.savings[dp], False, cost,
+                                           m.charging)
+        acc.council["direct_payments"] = float((cost - contribution).sum())
+        acc.contributions += float(contribution.sum())
+        in_reablement = int((r.status == Status.REABLEMENT).sum())
+        acc.council["reablement"] = in_reablement * (
+            p["commissioner.reablement_cost_per_episode"] / p["pathway.reablement_weeks"])
+
+    def _spend_down(self, idx: np.ndarray, charge: np.ndarray, care_home: bool,
+                    acc: WeekAccounts) -> None:
+        """Self-funders pay from income above their allowance, then savings, then the home
+        (where it counts); at the upper limit the council takes over at its fee."""
+        m, r = self.model, self.model.residents
+        draw = capital_drawdown(charge, r.income[idx], care_home, m.charging)
+        savings = r.savings[idx] - draw
+        from_home = np.where(care_home & r.property_counted[idx], np.minimum(
+            np.maximum(-savings, 0.0), r.property[idx]), 0.0)
+        r.property[idx] -= from_home
+        r.savings[idx] = np.maximum(savings, 0.0)
+        capital = assessable_capital(r.savings[idx], r.property[idx], r.property_counted[idx],
+                                     care_home)
+        reached = idx[~is_self_funder(capital, m.charging)]
+        r.funding[reached] = Funding.COUNCIL
+        t = m.providers
+        r.spot[reached] = ~t.framework[r.provider[reached]]
+        if care_home:
+            r.topup[reached] = m.streams["funding"].random(reached.size) < \
+                m.p["charging.topup_share"]
+        acc.selffunders_reaching_limit += reached.size
+
+    def _handbacks(self, acc: WeekAccounts) -> None:
+        """Agencies whose cost per hour exceeds the council fee hand back council packages."""
+        m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
+        idx = np.flatnonzero((r.status == Status.HOMECARE) & (r.funding == Funding.COUNCIL) &
+                             ~r.block)
+        prov = r.provider[idx]
+        fee = m.commissioner.fee_homecare * (1.0 + p["commissioner.spot_premium"] * r.spot[idx])
+        shortfall = np.maximum(t.unit_cost[prov] / fee - 1.0, 0.0)
+        back = idx[m.streams["handbacks"].random(idx.size) <
+                   weekly_probability(p["homecare.handback_hazard"] * shortfall)]
+        r.status[back] = Status.COMMUNITY
+        r.provider[back] = NO_PROVIDER
+        r.spot[back] = False
+        r.since[back] = m.week
+        acc.handbacks = back.size
+
+    def _outcomes(self, acc: WeekAccounts, delivered: np.ndarray) -> None:
+        """Unmet need, delayed discharges and wellbeing for every resident."""
+        m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
+        needed = p["need.hours_needed"][r.need]
+        unpaid = np.where(r.has_carer, needed * p["unpaid_care.carer_cover_share"], 0.0)
+        in_home = in_states(r.status, (Status.RESIDENTIAL, Status.NURSING))
+        fully_met = in_home | (r.status == Status.REABLEMENT) | r.in_hospital
+        paid = np.where(r.status == Status.DIRECT_PAYMENT,
+                        p["homecare.package_hours"][r.need], delivered)
+        unmet = np.where(fully_met, 0.0, np.maximum(needed - unpaid - paid, 0.0))
+        acc.unmet_need_hours = float(unmet.sum())
+        delayed = r.in_hospital & (m.week - r.since >= p["pathway.hospital_acute_weeks"])
+        acc.delayed_days = float(delayed.sum() * DAYS_PER_WEEK)
+        score = np.where(in_home, p["wellbeing.score_care_home"], p["wellbeing.score_at_home"])
+        score = score - p["wellbeing.unmet_need_penalty"] * unmet / np.maximum(needed, 1e-9)
+        served = r.provider >= 0
+        score[served] += p["wellbeing.quality_adjustment"][t.quality[r.provider[served]]]
+        score = np.where(delayed, p["wellbeing.score_delayed_discharge"], score)
+        acc.wellbeing = float(score.sum())

@@ -1,0 +1,147 @@
+"""The council as a Mesa agent, and the economy it sets fees against.
+
+Each April the council raises its fees by a weighted mix of National Living Wage growth and
+CPI inflation (optionally restrained after an overspent year), sets the year's budget, and
+keeps its block contracts at the size the parameters ask for. Weekly, it rations
+assessments and reablement starts to its capacity.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from .providers import Setting
+
+
+class Economy:
+    """Wages and prices outside the care market, moving each April."""
+
+    def __init__(self, p):
+        self.national_living_wage = p["economy.national_living_wage"]
+        self.price_index = 1.0
+
+    def new_financial_year(self, p) -> None:
+        self.national_living_wage *= 1.0 + p["economy.nlw_growth"]
+        self.price_index *= 1.0 + p["economy.cpi_inflation"]
+
+    def care_wage(self, p) -> float:
+        return self.national_living_wage * (1.0 + p["workforce.care_wage_premium"])
+
+    def outside_wage(self, p) -> float:
+        return self.national_living_wage * (1.0 + p["workforce.outside_wage_premium"])
+
+
+class _WeeklyRation:
+    """Whole units a week from a fractional capacity, carrying the remainder forward."""
+
+    def __init__(self):
+        self.carry = 0.0
+        self.left = 0
+
+    def refill(self, capacity: float) -> None:
+        self.carry += capacity
+        self.left = int(self.carry)
+        self.carry -= self.left
+
+
+class Commissioner(mesa.Agent):
+    """The council: fees, budget, purchasing, assessment and reablement capacity."""
+
+    def __init__(self, model: mesa.Model):
+        super().__init__(model)
+        p = model.p
+        self.fee_residential = p["commissioner.fee_residential_weekly"]
+        self.fee_nursing = p["commissioner.fee_nursing_weekly"]
+        self.fee_homecare = p["commissioner.fee_homecare_hourly"]
+        self.direct_payment_rate = p["commissioner.direct_payment_hourly"]
+        self.budget = p["commissioner.budget_first_year"]
+        self.spend_this_year = 0.0
+        self.overspent_last_year = False
+        self._assessments = _WeeklyRation()
+        self._reablement = _WeeklyRation()
+
+    @property
+    def eligibility_threshold(self) -> int:
+        return self.model.p["commissioner.eligibility_threshold"]
+
+    def state_setters(self) -> dict:
+        """Parameters that are starting values of the council's state: a dated change to
+        one of them resets the state from that date."""
+        return {
+            "commissioner.fee_residential_weekly": lambda v: setattr(self, "fee_residential", v),
+            "commissioner.fee_nursing_weekly": lambda v: setattr(self, "fee_nursing", v),
+            "commissioner.fee_homecare_hourly": lambda v: setattr(self, "fee_homecare", v),
+            "commissioner.direct_payment_hourly":
+                lambda v: setattr(self, "direct_payment_rate", v),
+            "commissioner.budget_first_year": lambda v: setattr(self, "budget", v),
+        }
+
+    def start_week(self) -> None:
+        p = self.model.p
+        self._assessments.refill(p["commissioner.assessment_capacity_per_week"])
+        self._reablement.refill(p["commissioner.reablement_capacity_per_week"])
+
+    def assessments_this_week(self) -> int:
+        return self._assessments.left
+
+    def reablement_places_left(self) -> int:
+        return self._reablement.left
+
+    def reablement_started(self, count: int) -> None:
+        self._reablement.left -= count
+
+    def fee_uplift(self) -> float:
+        """This April's fee uplift: NLW and CPI pass-through, restrained if overspent."""
+        p = self.model.p
+        uplift = (p["commissioner.fee_uplift_nlw_weight"] * p["economy.nlw_growth"] +
+                  p["commissioner.fee_uplift_cpi_weight"] * p["economy.cpi_inflation"])
+        if p["commissioner.budget_pressure_rule"] and self.overspent_last_year:
+            uplift *= 1.0 - p["commissioner.budget_pressure_fee_restraint"]
+        return uplift
+
+    def new_financial_year(self) -> None:
+        """April: close last year's books, set fees and the new budget."""
+        p = self.model.p
+        self.overspent_last_year = self.spend_this_year > self.budget
+        factor = 1.0 + self.fee_uplift()
+        self.fee_residential *= factor
+        self.fee_nursing *= factor
+        self.fee_homecare *= factor
+        self.direct_payment_rate *= factor
+        self.budget *= 1.0 + p["commissioner.budget_growth"]
+        self.spend_this_year = 0.0
+
+    def pay(self, amount: float) -> None:
+        self.spend_this_year += amount
+
+    def block_price(self, setting: Setting, nursing=False) -> np.ndarray | float:
+        """Price per reserved bed-week or hour-week under a block contract."""
+        discount = 1.0 - self.model.p["commissioner.block_price_discount"]
+        if setting == Setting.HOMECARE:
+            return self.fee_homecare * discount
+        return np.where(nursing, self.fee_nursing, self.fee_residential) * discount
+
+    def keep_block_contracts(self) -> None:
+        """Reserve (or release) block capacity to match the target, with framework
+        providers rated Good or better, largest spare capacity first."""
+        p, t = self.model.p, self.model.providers
+        targets = {Setting.CARE_HOME: p["commissioner.block_beds"],
+                   Setting.HOMECARE: p["commissioner.block_homecare_hours"]}
+        for setting, target in targets.items():
+            rows = np.flatnonzero(t.mask(setting))
+            gap = target - t.block_reserved[rows].sum()
+            if abs(gap) < 1.0 or rows.size == 0:
+                continue
+            if gap < 0:
+                t.block_reserved[rows] *= target / max(t.block_reserved[rows].sum(), 1e-9)
+                continue
+            room = self.model.market.capacity(rows) - t.block_reserved[rows]
+            good = t.framework[rows] & (t.quality[rows] <= 1)
+            order = np.lexsort((-room, ~good))
+            for j in order:
+                add = min(gap, max(room[j], 0.0))
+                t.block_reserved[rows[j]] += add
+                gap -= add
+                if gap < 1.0:
+                    break

@@ -1,0 +1,151 @@
+"""The metric registry: names (a contract), units, labels and how each aggregates.
+
+``flow`` metrics are amounts per week and sum over a financial year; ``stock`` and
+``ratio`` metrics are levels and average over it. ``extensive`` metrics grow with the
+county's size, so a run at ``--scale 0.1`` divides them by 0.1 to report the whole county.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str
+    label: str
+    kind: str  # flow | stock | ratio
+    description: str
+
+    @property
+    def extensive(self) -> bool:
+        return self.kind != "ratio"
+
+    @property
+    def aggregate(self) -> str:
+        """How weekly values combine over a financial year: sum or mean."""
+        return "sum" if self.kind == "flow" else "mean"
+
+
+def _m(name: str, unit: str, label: str, kind: str, description: str) -> Metric:
+    return Metric(name, unit, label, kind, description)
+
+
+METRICS: tuple[Metric, ...] = (
+    # DESIGN §2.7: the contract
+    _m("council_spend", "GBP", "Council spend on care", "flow",
+       "Fees, block payments, reablement and direct payments, net of client contributions"),
+    _m("selffunder_spend", "GBP", "Self-funder spend", "flow", "What self-funders pay providers"),
+    _m("nhs_delay_cost", "GBP", "NHS delayed-discharge cost", "flow",
+       "Delayed-discharge bed-days times the cost of a bed-day"),
+    _m("people_in_care_homes", "people", "People in care homes", "stock",
+       "Residents in residential and nursing homes"),
+    _m("people_receiving_homecare", "people", "People receiving homecare", "stock",
+       "Residents with a homecare package (council-funded or self-funded)"),
+    _m("people_waiting", "people", "People waiting", "stock",
+       "People waiting for an assessment, or assessed eligible and waiting for a placement"),
+    _m("unmet_need_hours", "hours", "Unmet need", "flow",
+       "Care hours needed but neither delivered by a paid service nor given unpaid"),
+    _m("delayed_discharge_days", "days", "Delayed discharge", "flow",
+       "Hospital bed-days of people medically fit to leave but waiting for care"),
+    _m("care_home_beds", "beds", "Care home beds", "stock", "Registered beds in open homes"),
+    _m("care_home_occupancy", "ratio", "Care home occupancy", "ratio",
+       "Occupied beds / registered beds"),
+    _m("homecare_hours_delivered", "hours", "Homecare hours delivered", "flow",
+       "Hours of homecare delivered (all funders)"),
+    _m("homecare_hours_undelivered", "hours", "Homecare hours undelivered", "flow",
+       "Hours commissioned but not delivered for lack of staff"),
+    _m("provider_exits", "providers", "Provider exits", "flow",
+       "Providers closing: orderly exits and sudden failures"),
+    _m("provider_failures", "providers", "Provider failures", "flow",
+       "Sudden failures (cash below the floor)"),
+    _m("provider_entries", "providers", "Provider entries", "flow", "New providers opening"),
+    _m("selffunder_share_care_homes", "ratio", "Self-funder share in care homes", "ratio",
+       "Self-funded residents / all care home residents"),
+    _m("selffunder_price_premium", "ratio", "Self-funder price premium", "ratio",
+       "Mean self-funder price / mean council fee - 1, care homes"),
+    _m("workforce_vacancy_rate", "ratio", "Care workforce vacancy rate", "ratio",
+       "Vacancies / (filled posts + vacancies), all settings"),
+    _m("good_quality_share", "ratio", "Placements in Good or Outstanding providers", "ratio",
+       "Share of people in care homes or homecare whose provider is rated Good or Outstanding"),
+    _m("wellbeing_weeks", "index", "Wellbeing-weeks", "flow",
+       "Person-weeks weighted by a quality-of-life score (ASCOT-style, 0-1) by state"),
+    # Breakdowns and pathway counts
+    _m("council_spend_care_homes", "GBP", "Council spend: care homes", "flow",
+       "Care home fees paid by the council, net of residents' contributions"),
+    _m("council_spend_homecare", "GBP", "Council spend: homecare", "flow",
+       "Homecare hours delivered to council clients times the fee, net of contributions"),
+    _m("council_spend_direct_payments", "GBP", "Council spend: direct payments", "flow",
+       "Direct payments, net of contributions"),
+    _m("council_spend_reablement", "GBP", "Council spend: reablement", "flow",
+       "Reablement episodes in progress times their weekly cost"),
+    _m("council_spend_blocks_unused", "GBP", "Council spend: unused block capacity", "flow",
+       "Block-contract payments for reserved beds and hours left empty"),
+    _m("client_contributions", "GBP", "Client contributions", "flow",
+       "What council-funded residents pay towards their care after the means test"),
+    _m("council_funded_long_term", "people", "Council-funded long-term support", "stock",
+       "Council-funded residents in care homes, on homecare or on direct payments"),
+    _m("council_funded_care_home_residents", "people", "Council-funded care home residents",
+       "stock", "Care home residents whose placement the council funds"),
+    _m("council_homecare_hours", "hours", "Council-commissioned homecare hours", "flow",
+       "Homecare hours commissioned by the council"),
+    _m("people_on_direct_payments", "people", "People on direct payments", "stock",
+       "Council-funded residents taking a direct payment"),
+    _m("people_in_reablement", "people", "People in reablement", "stock",
+       "Residents in a short-term reablement episode"),
+    _m("requests", "people", "Requests for support", "flow", "New requests to the council"),
+    _m("assessments", "people", "Assessments", "flow", "Assessments completed"),
+    _m("assessment_queue", "people", "Assessment queue", "stock",
+       "People waiting for an assessment"),
+    _m("care_home_admissions", "people", "Care home admissions", "flow",
+       "Placements into care homes, all funders"),
+    _m("selffunders_reaching_limit", "people", "Self-funders reaching the capital limit",
+       "flow", "Self-funders whose capital fell to the upper limit and became council-funded"),
+    _m("homecare_handbacks", "packages", "Homecare packages handed back", "flow",
+       "Council packages returned by agencies whose costs the fee does not cover"),
+    _m("population_65plus", "people", "Population aged 65+", "stock", "Everyone aged 65+"),
+    _m("residents_with_needs", "people", "People aged 65+ with care needs", "stock",
+       "Residents with a need level of low or above"),
+    _m("deaths_with_needs", "people", "Deaths of people with care needs", "flow",
+       "Deaths among residents with care needs"),
+    _m("care_homes_open", "providers", "Care homes open", "stock", "Open care homes"),
+    _m("homecare_agencies_open", "providers", "Homecare agencies open", "stock",
+       "Open homecare agencies"),
+    _m("care_workers_employed", "workers", "Care workers employed", "stock",
+       "Filled care worker posts in care homes and homecare"),
+    _m("workforce_vacancy_rate_care_homes", "ratio", "Vacancy rate: care homes", "ratio",
+       "Vacancies / posts in care homes"),
+    _m("workforce_vacancy_rate_homecare", "ratio", "Vacancy rate: homecare", "ratio",
+       "Vacancies / posts in homecare"),
+    _m("council_fee_residential", "GBP/week", "Council fee: residential", "ratio",
+       "The council's standard weekly residential care home fee"),
+    _m("council_fee_homecare", "GBP/hour", "Council fee: homecare", "ratio",
+       "The council's standard hourly homecare fee"),
+)
+
+INDEX: dict[str, int] = {m.name: i for i, m in enumerate(METRICS)}
+BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+HEADLINE = ("council_spend", "people_waiting", "unmet_need_hours", "people_in_care_homes",
+            "people_receiving_homecare", "provider_exits", "wellbeing_weeks")
+
+
+class MetricRecorder:
+    """Weekly aggregates in one preallocated (metric x week) array."""
+
+    def __init__(self, weeks: int):
+        self.data = np.zeros((len(METRICS), weeks))
+
+    def record(self, week: int, values: dict[str, float]) -> None:
+        """Store one week's values; every registered metric must be given."""
+        missing = INDEX.keys() - values.keys()
+        extra = values.keys() - INDEX.keys()
+        if missing or extra:
+            raise KeyError(f"metrics missing {sorted(missing)} / unknown {sorted(extra)}")
+        for name, value in values.items():
+            self.data[INDEX[name], week] = value
+
+    def series(self, name: str) -> np.ndarray:
+        return self.data[INDEX[name]]

@@ -1,0 +1,186 @@
+"""The care market model: a Mesa model whose weekly step is a short list of phases."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import mesa
+import numpy as np
+
+from .calendar import WEEKS_PER_YEAR, april_weeks, week_dates, week_of
+from .care import CareDelivery
+from .charging import ChargingRules
+from .commissioner import Commissioner, Economy
+from .market import Market
+from .metrics import MetricRecorder
+from .outcomes import weekly_metrics
+from .parameters import Parameters
+from .pathway import Pathway
+from .placement import Placement
+from .providers import ProviderTable
+from .population import add_residents, age_band_of, cells_to_people, weekly_probability
+from .residents import ResidentTable, Status
+from .rng import RandomStreams
+from .scenario import Scenario, baseline_scenario
+from .setup import build_county
+from .workforce import Workforce
+
+
+class CareMarketModel(mesa.Model):
+    """One council's adult social care market for people aged 65+, in weekly steps.
+
+    Args:
+        params: parameter values (``sim.parameters.load_parameters()``).
+        scenario: parameter changes to apply, each from its date (default: the baseline).
+        seed: the replication's seed; each random process draws from its own named stream.
+        weeks: how many weeks to simulate (default: ``run.horizon_years`` x 52).
+        scale: simulate this fraction of the county (population and capacity alike).
+    """
+
+    def __init__(self, params: Parameters, scenario: Scenario | None = None,
+                 seed: np.random.SeedSequence | int = 0, weeks: int | None = None,
+                 scale: float = 1.0):
+        self.streams = RandomStreams(seed)
+        super().__init__(rng=self.streams["mesa"])
+        self.scale = scale
+        self.scenario = scenario or baseline_scenario()
+        self.start = params["run.start_date"]
+        self.weeks = weeks or int(params["run.horizon_years"] * WEEKS_PER_YEAR)
+        self.dates = week_dates(self.start, self.weeks)
+        self.is_april = april_weeks(self.dates)
+        self.week = 0
+        self._changes = self._schedule(self.scenario, params.scaled(scale))
+        self.p = params.scaled(scale).with_values(self._changes.pop(0, {}))
+        self.charging = ChargingRules.from_params(self.p)
+        self.economy = Economy(self.p)
+        self.residents = ResidentTable()
+        self.providers = ProviderTable()
+        self.market = Market(self)
+        self.pathway = Pathway(self)
+        self.placement = Placement(self)
+        self.care = CareDelivery(self)
+        self.workforce = Workforce(self)
+        self.commissioner = Commissioner(self)
+        self.recorder = MetricRecorder(self.weeks)
+        self.deaths = 0
+        build_county(self)
+
+    def _schedule(self, scenario: Scenario, params: Parameters) -> dict[int, dict]:
+        """Scenario changes by the week they take effect (extensive values scaled)."""
+        by_week: dict[int, dict] = defaultdict(dict)
+        for change in scenario.changes:
+            week = week_of(self.start, change.start) if change.start else 0
+            value = change.value
+            if params.spec(change.param).extensive:
+                value = np.asarray(value) * self.scale if not np.isscalar(value) \
+                    else value * self.scale
+            by_week[week][change.param] = value
+        return dict(by_week)
+
+    # --- the weekly step ---------------------------------------------------------------
+    def step(self) -> None:
+        """One week: calendar and policy, demography, pathway, placement, care and money,
+        exit and entry, workforce, metrics."""
+        self.start_week()
+        self.demography()
+        self.requests_and_assessment()
+        self.placement.run()
+        accounts = self.care.run()
+        self.exit_and_entry()
+        self.workforce.step()
+        self.recorder.record(self.week, weekly_metrics(self, accounts))
+        self.week += 1
+
+    def run(self) -> np.ndarray:
+        """Step to the horizon; returns the (metric x week) array."""
+        while self.week < self.weeks:
+            self.step()
+        return self.recorder.data
+
+    def start_week(self) -> None:
+        """April's new financial year (fees, wages, prices), then dated scenario changes."""
+        if self.is_april[self.week]:
+            self.economy.new_financial_year(self.p)
+            self.commissioner.new_financial_year()
+            self.population.grow_cohort(self.p["demography.new_65_growth"])
+            self.providers.wage[self.providers.open] = self.economy.care_wage(self.p)
+            self.market.set_prices()
+        if self.week in self._changes:
+            self.apply_changes(self._changes[self.week])
+        self.commissioner.keep_block_contracts()
+        self.commissioner.start_week()
+        self.pathway.reset_week()
+        self.market.reset_week()
+
+    def apply_changes(self, changes: dict) -> None:
+        """Set new parameter values; those that start a piece of state reset it."""
+        self.p = self.p.with_values(changes)
+        setters = self.commissioner.state_setters()
+        setters["economy.national_living_wage"] = \
+            lambda v: setattr(self.economy, "national_living_wage", v)
+        for path, value in changes.items():
+            if path in setters:
+                setters[path](value)
+
+    def demography(self) -> None:
+        """Counts age and die; residents age, die, progress and recover; onset adds
+        residents; emergency admissions send some to hospital."""
+        r, p = self.residents, self.p
+        self.population.age_and_die(p, self.district_shares)
+        r.age[:] += 1.0 / WEEKS_PER_YEAR
+        band = age_band_of(r.age)
+        dies = self._deaths(band)
+        well = self._progression_and_recovery(band, dies)
+        r.remove(dies | well)
+        onsets = self.population.draw_onsets(p["need.onset_hazard"], self.streams["onset"])
+        district, band, sex = cells_to_people(onsets)
+        levels = self.streams["onset"].choice(len(p["need.onset_level_shares"]),
+                                              size=district.size,
+                                              p=p["need.onset_level_shares"])
+        add_residents(r, p, district, band, sex, levels.astype(np.int8), self.streams["onset"])
+        self.pathway.hospital_admissions()
+
+    def _deaths(self, band: np.ndarray) -> np.ndarray:
+        """Mask of residents dying this week (hazard by need level and age band)."""
+        r, p = self.residents, self.p
+        table = weekly_probability(p["need.mortality_by_need"][:, None] *
+                                   p["need.mortality_age_multiplier"][None, :])
+        dies = self.streams["mortality"].random(r.n) < table[r.need, band]
+        self.deaths = int(dies.sum())
+        return dies
+
+    def _progression_and_recovery(self, band: np.ndarray, dies: np.ndarray) -> np.ndarray:
+        """Needs rise or fall a level; returns the mask of people whose needs ended (they
+        rejoin the population counts)."""
+        r, p = self.residents, self.p
+        rng = self.streams["progression"]
+        up_table = weekly_probability(p["need.progression_hazard"][:, None] *
+                                      p["need.progression_age_multiplier"][None, :])
+        up = rng.random(r.n) < up_table[r.need, band]
+        down = ~up & (rng.random(r.n) < weekly_probability(p["need.recovery_hazard"])[r.need])
+        r.need[up] += 1
+        r.need[down] -= 1
+        well = (r.need == 0) & (r.status == Status.COMMUNITY) & \
+            (r.wanted == Status.COMMUNITY) & ~dies
+        r.need[(r.need == 0) & ~well] = 1
+        self.population.return_residents(r.district[well], band[well], r.sex[well])
+        self.recovered = int(well.sum())
+        return well
+
+    def requests_and_assessment(self) -> None:
+        self.pathway.requests()
+        self.pathway.assess()
+        self.pathway.end_reablement()
+        self.pathway.reviews()
+
+    def exit_and_entry(self) -> None:
+        self.market.inspect()
+        self.market.exit_and_fail()
+        self.market.plan_entries()
+        self.market.open_due()
+
+
+def simulate(params: Parameters, scenario: Scenario | None, seed: np.random.SeedSequence | int,
+             weeks: int | None = None, scale: float = 1.0) -> np.ndarray:
+    """Run one replication; returns weekly metrics (metric x week), not scaled back."""
+    return CareMarketModel(params, scenario, seed, weeks, scale).run()

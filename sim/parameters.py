@@ -1,0 +1,343 @@
+"""Parameters as data: every number the model uses, with unit, description and provenance.
+
+Parameter files (``sim/params/*.yaml``) are nested mappings; a leaf is a mapping with a
+``value``. Its path is the file's stem plus the keys, e.g. ``charging.capital_upper_limit``.
+
+Leaf keys:
+    value: a number, flag, label, date, or a (nested) list when ``dims`` is given.
+    unit: one of ``UNIT_RULES``.
+    description: one line.
+    source: ``{title, url}`` (required unless ``status: assumption``).
+    status: ``sourced`` (default), ``assumption`` (needs ``reason``) or ``calibrated``.
+    reason: why an assumption takes this value.
+    range: plausible ``[low, high]`` for a scalar; ``range_scale: [low, high]`` multiplies
+        every element of an array. Used by sensitivity analysis and as calibration priors.
+    dims: names of the array's dimensions (``district``, ``age_band``, ``sex``, ...).
+    extensive: true when the quantity scales with the county's size (``--scale``).
+    timing: ``dynamic`` (read every week, the default) or ``setup`` (read once at the start).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .dims import FIXED_DIMS
+from .errors import InputError, Problem
+from .yamlio import load_yaml
+
+DEFAULT_PARAMS_DIR = Path(__file__).parent / "params"
+
+#: unit -> (kind, low bound, high bound); kind is number, int, flag, label, date.
+UNIT_RULES: dict[str, tuple[str, float | None, float | None]] = {
+    "GBP": ("number", None, None),
+    "GBP/week": ("number", 0, None),
+    "GBP/hour": ("number", 0, None),
+    "GBP/day": ("number", 0, None),
+    "GBP/episode": ("number", 0, None),
+    "GBP/year": ("number", 0, None),
+    "people": ("number", 0, None),
+    "people/year": ("number", 0, None),
+    "people/week": ("number", 0, None),
+    "workers/year": ("number", 0, None),
+    "beds": ("number", 0, None),
+    "providers": ("number", 0, None),
+    "hours/week": ("number", 0, None),
+    "weeks": ("number", 0, None),
+    "years": ("number", 0, None),
+    "km": ("number", 0, None),
+    "share": ("number", 0, 1),
+    "probability/year": ("number", 0, 1),
+    "hazard/year": ("number", 0, None),
+    "ratio": ("number", 0, None),
+    "signed ratio": ("number", None, None),
+    "rate/year": ("number", -1, None),
+    "index": ("number", 0, 1),
+    "need level": ("int", 0, 4),
+    "flag": ("flag", None, None),
+    "label": ("label", None, None),
+    "date": ("date", None, None),
+}
+
+LEAF_KEYS = {
+    "value", "unit", "description", "source", "status", "reason", "range", "range_scale",
+    "dims", "extensive", "timing",
+}
+STATUSES = ("sourced", "assumption", "calibrated")
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """What a parameter is: its unit, meaning, provenance and plausible range."""
+
+    path: str
+    unit: str
+    description: str
+    status: str
+    file: str
+    source: dict | None = None
+    reason: str | None = None
+    range: tuple[float, float] | None = None
+    range_scale: tuple[float, float] | None = None
+    dims: tuple[str, ...] = ()
+    extensive: bool = False
+    timing: str = "dynamic"
+
+    @property
+    def kind(self) -> str:
+        return UNIT_RULES[self.unit][0]
+
+
+@dataclass
+class Parameters:
+    """Parameter values by path, with their specs. Arrays are numpy arrays."""
+
+    specs: dict[str, ParamSpec]
+    values: dict[str, Any]
+    dim_sizes: dict[str, int] = field(default_factory=dict)
+
+    def __getitem__(self, path: str) -> Any:
+        return self.values[path]
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.values
+
+    def spec(self, path: str) -> ParamSpec:
+        return self.specs[path]
+
+    def paths(self) -> list[str]:
+        return sorted(self.specs)
+
+    def with_values(self, new_values: dict[str, Any]) -> "Parameters":
+        """A copy with some values replaced (values already checked by ``check_value``)."""
+        values = dict(self.values)
+        values.update(new_values)
+        return Parameters(self.specs, values, dict(self.dim_sizes))
+
+    def scaled(self, scale: float) -> "Parameters":
+        """A copy with every extensive quantity multiplied by ``scale``."""
+        if scale == 1:
+            return self
+        scaled = {p: np.asarray(v) * scale if not np.isscalar(v) else v * scale
+                  for p, v in self.values.items() if self.specs[p].extensive}
+        return self.with_values(scaled)
+
+    def plain(self) -> dict[str, Any]:
+        """Values as JSON-ready Python objects."""
+        return {p: _plain(v) for p, v in sorted(self.values.items())}
+
+    def fingerprint(self) -> str:
+        """A short hash of every value: same fingerprint, same parameters."""
+        text = json.dumps(self.plain(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def suggest(self, path: str) -> str:
+        """A did-you-mean hint for an unknown path."""
+        close = difflib.get_close_matches(path, self.paths(), n=3, cutoff=0.6)
+        if not close:
+            tail = path.rsplit(".", 1)[-1]
+            close = [p for p in self.paths() if p.endswith("." + tail)][:3]
+        return f"did you mean {' or '.join(close)}?" if close else \
+            "run `caremarket params` to list valid parameter paths"
+
+    def check_value(self, path: str, raw: Any, where: str, key: str) -> Any:
+        """Coerce a new value for ``path`` or raise InputError naming ``where`` and ``key``."""
+        try:
+            return coerce(self.specs[path], raw, self.dim_sizes)
+        except ValueError as exc:
+            raise InputError(Problem(where, key, str(exc))) from None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def coerce(spec: ParamSpec, raw: Any, dim_sizes: dict[str, int]) -> Any:
+    """Turn a raw YAML value into the parameter's type, checking shape, kind and bounds.
+
+    Raises:
+        ValueError: saying what the value should be.
+    """
+    kind, low, high = UNIT_RULES[spec.unit]
+    if spec.dims:
+        shape = tuple(dim_sizes[d] for d in spec.dims)
+        try:
+            arr = np.array(raw, dtype=object)
+        except ValueError:
+            arr = None
+        if arr is None or arr.shape != shape:
+            raise ValueError(f"expected a list shaped {_shape_words(spec.dims, shape)}, "
+                             f"got {raw!r}")
+        items = [_coerce_scalar(spec, kind, low, high, x) for x in arr.ravel()]
+        if kind == "label":
+            return tuple(items)
+        return np.array(items, dtype=float if kind == "number" else None).reshape(shape)
+    return _coerce_scalar(spec, kind, low, high, raw)
+
+
+def _shape_words(dims: tuple[str, ...], shape: tuple[int, ...]) -> str:
+    return " x ".join(f"{n} {d}" for d, n in zip(dims, shape))
+
+
+def _coerce_scalar(spec: ParamSpec, kind: str, low, high, raw: Any) -> Any:
+    unit = spec.unit
+    if kind == "flag":
+        if not isinstance(raw, bool):
+            raise ValueError(f"expected true or false ({unit}), got {raw!r}")
+        return raw
+    if kind == "label":
+        if not isinstance(raw, str):
+            raise ValueError(f"expected text, got {raw!r}")
+        return raw
+    if kind == "date":
+        if isinstance(raw, dt.date):
+            return raw
+        try:
+            return dt.date.fromisoformat(str(raw))
+        except ValueError:
+            raise ValueError(f"expected a date like 2025-04-01, got {raw!r}") from None
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise ValueError(f"expected a number in {unit}, got {raw!r}")
+    if kind == "int" and int(raw) != raw:
+        raise ValueError(f"expected a whole {unit}, got {raw!r}")
+    value = int(raw) if kind == "int" else float(raw)
+    if not np.isfinite(value):
+        raise ValueError(f"expected a finite number in {unit}, got {raw!r}")
+    if low is not None and value < low or high is not None and value > high:
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ValueError(f"{unit} must be {bounds}, got {raw!r}")
+    return value
+
+
+def load_parameters(directory: Path | str = DEFAULT_PARAMS_DIR) -> Parameters:
+    """Load and validate every parameter file in ``directory``.
+
+    Raises:
+        InputError: listing every malformed parameter, with file and path.
+    """
+    directory = Path(directory)
+    leaves: list[tuple[str, dict, str]] = []
+    problems: list[Problem] = []
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise InputError(Problem(str(directory), "", "no parameter files (*.yaml) here"))
+    for file in files:
+        tree = load_yaml(file)
+        if not isinstance(tree, dict):
+            problems.append(Problem(str(file), "", "expected a mapping of parameter groups"))
+            continue
+        _collect_leaves(tree, file.stem, str(file), leaves, problems)
+    dim_sizes = dict(FIXED_DIMS)
+    for path, leaf, _ in leaves:
+        if path == "county.districts" and isinstance(leaf.get("value"), list):
+            dim_sizes["district"] = len(leaf["value"])
+    specs, values = {}, {}
+    for path, leaf, file in leaves:
+        spec = _make_spec(path, leaf, file, dim_sizes, problems)
+        if spec is None:
+            continue
+        try:
+            values[path] = coerce(spec, leaf["value"], dim_sizes)
+            specs[path] = spec
+        except ValueError as exc:
+            problems.append(Problem(file, path, str(exc)))
+    if problems:
+        raise InputError(problems)
+    return Parameters(specs, values, dim_sizes)
+
+
+def _collect_leaves(tree: dict, prefix: str, file: str, out: list, problems: list) -> None:
+    for key, node in tree.items():
+        path = f"{prefix}.{key}"
+        if isinstance(node, dict) and "value" in node:
+            out.append((path, node, file))
+        elif isinstance(node, dict):
+            _collect_leaves(node, path, file, out, problems)
+        else:
+            problems.append(Problem(file, path, "expected a group or a parameter with `value`"))
+
+
+def _make_spec(path: str, leaf: dict, file: str, dim_sizes: dict, problems: list
+               ) -> ParamSpec | None:
+    found = len(problems)
+
+    def bad(msg: str) -> None:
+        problems.append(Problem(file, path, msg))
+
+    for key in sorted(set(leaf) - LEAF_KEYS):
+        bad(f"unknown key `{key}`; valid keys: {', '.join(sorted(LEAF_KEYS))}")
+    unit = leaf.get("unit")
+    if unit not in UNIT_RULES:
+        bad(f"unit {unit!r} is not one of: {', '.join(UNIT_RULES)}")
+    if not str(leaf.get("description", "")).strip():
+        bad("missing `description`")
+    status = leaf.get("status", "sourced")
+    if status not in STATUSES:
+        bad(f"status {status!r} is not one of: {', '.join(STATUSES)}")
+    source = leaf.get("source")
+    if source is not None and not (isinstance(source, dict) and source.get("title")
+                                   and source.get("url")):
+        bad("`source` needs a `title` and a `url`")
+    if status == "sourced" and source is None:
+        bad("needs a `source` (title and url), or `status: assumption` with a `reason`")
+    if status == "assumption" and not str(leaf.get("reason", "")).strip():
+        bad("an assumption needs a `reason`")
+    dims = tuple(leaf.get("dims", ()))
+    for d in dims:
+        if d not in dim_sizes:
+            bad(f"unknown dimension {d!r}; valid: {', '.join(sorted(dim_sizes))}")
+    kind = UNIT_RULES.get(unit, ("label",))[0]
+    rng, rng_scale = leaf.get("range"), leaf.get("range_scale")
+    if kind in ("number", "int"):
+        wanted = "range_scale" if dims else "range"
+        given = rng_scale if dims else rng
+        if not (isinstance(given, list) and len(given) == 2
+                and all(isinstance(x, (int, float)) for x in given) and given[0] <= given[1]):
+            bad(f"needs a plausible `{wanted}: [low, high]`")
+    timing = leaf.get("timing", "dynamic")
+    if timing not in ("dynamic", "setup"):
+        bad("`timing` must be dynamic or setup")
+    if len(problems) > found:
+        return None
+    return ParamSpec(
+        path=path, unit=unit, description=str(leaf["description"]).strip(), status=status,
+        file=file, source=source, reason=leaf.get("reason"),
+        range=tuple(rng) if rng else None, range_scale=tuple(rng_scale) if rng_scale else None,
+        dims=dims, extensive=bool(leaf.get("extensive", False)), timing=timing,
+    )
+
+
+def parse_assignment(text: str, params: Parameters, where: str = "--set") -> tuple[str, Any]:
+    """Parse ``path=value`` (value as YAML) into a checked (path, value) pair."""
+    import yaml
+
+    if "=" not in text:
+        raise InputError(Problem(where, text, "expected path=value, e.g. "
+                                 "commissioner.fee_homecare_hourly=26.5"))
+    path, raw = (s.strip() for s in text.split("=", 1))
+    if path not in params:
+        raise InputError(Problem(where, path, f"unknown parameter; {params.suggest(path)}"))
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        raise InputError(Problem(where, path, f"cannot read value {raw!r}")) from None
+    return path, params.check_value(path, value, where, path)
+
+
+def deep_copy(params: Parameters) -> Parameters:
+    """An independent copy (arrays copied)."""
+    return Parameters(params.specs, copy.deepcopy(params.values), dict(params.dim_sizes))

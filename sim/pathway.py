@@ -1,0 +1,215 @@
+"""The Care Act pathway: hospital, requests, assessment, reablement, reviews, displacement.
+
+Pure rules (eligibility, service choice, funding) come first; ``Pathway`` applies them to
+the resident table each week, vectorised over the residents concerned.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .charging import ChargingRules, assessable_capital, is_self_funder
+from .population import weekly_probability
+from .residents import NO_PROVIDER, Funding, Status, in_states
+
+HOME_SERVICES = (Status.HOMECARE, Status.DIRECT_PAYMENT)
+PLACED_SERVICES = (Status.HOMECARE, Status.RESIDENTIAL, Status.NURSING)
+
+
+def eligible(need, threshold) -> np.ndarray:
+    """Care Act eligibility: need at or above the council's threshold."""
+    return np.asarray(need) >= threshold
+
+
+def care_home_type(need) -> np.ndarray:
+    """Nursing care for critical needs, residential otherwise."""
+    return np.where(np.asarray(need) >= 4, Status.NURSING, Status.RESIDENTIAL).astype(np.int8)
+
+
+def choose_service(need, has_carer, u_home, u_dp, p) -> np.ndarray:
+    """The long-term service an eligible person is offered.
+
+    A care home with a probability by need level (higher without a carer), else a direct
+    payment for a share of people, else homecare.
+    """
+    need = np.asarray(need)
+    p_home = p["pathway.care_home_probability"][need] * np.where(
+        has_carer, 1.0, p["pathway.care_home_no_carer_multiplier"])
+    community = np.where(u_dp < p["pathway.direct_payment_share"], Status.DIRECT_PAYMENT,
+                         Status.HOMECARE)
+    return np.where(u_home < p_home, care_home_type(need), community).astype(np.int8)
+
+
+def funding_for(service, savings, property_value, property_counted,
+                rules: ChargingRules) -> np.ndarray:
+    """Self-funder or council-funded for a given service (the home counts for care homes)."""
+    care_home = in_states(service, (Status.RESIDENTIAL, Status.NURSING))
+    capital = assessable_capital(savings, property_value, property_counted, care_home)
+    return np.where(is_self_funder(capital, rules), Funding.SELF, Funding.COUNCIL
+                    ).astype(np.int8)
+
+
+class Pathway:
+    """Applies the pathway rules to the model's residents each week."""
+
+    def __init__(self, model):
+        self.model = model
+        self.counts = {"requests": 0, "assessments": 0}
+
+    @property
+    def r(self):
+        return self.model.residents
+
+    def reset_week(self) -> None:
+        self.counts = {"requests": 0, "assessments": 0}
+
+    def hospital_admissions(self) -> None:
+        """Emergency admissions of people at home; those needing (more) care wait in hospital."""
+        m, r, p = self.model, self.r, self.model.p
+        rng = m.streams["hospital"]
+        at_home = in_states(r.status, (Status.COMMUNITY, Status.QUEUED, *HOME_SERVICES)) & \
+            ~r.in_hospital & (r.need > 0)
+        admitted = at_home & (rng.random(r.n) < weekly_probability(
+            p["pathway.hospital_admission_hazard"])[r.need])
+        worse = admitted & (rng.random(r.n) < p["pathway.hospital_need_increase_probability"])
+        r.need[worse] = np.minimum(r.need[worse] + 1, 4)
+        new = admitted & eligible(r.need, m.commissioner.eligibility_threshold) & \
+            in_states(r.status, (Status.COMMUNITY, Status.QUEUED)) & (r.wanted == Status.COMMUNITY)
+        r.in_hospital[new] = True
+        r.since[new] = m.week
+        r.status[new] = Status.QUEUED
+        self._review_after_admission(np.flatnonzero(
+            worse & in_states(r.status, HOME_SERVICES) & in_states(r.wanted, HOME_SERVICES)))
+
+    def _review_after_admission(self, idx: np.ndarray) -> None:
+        """Clients at home whose needs rose in hospital: some now need a care home and wait
+        in hospital for it (their care at home stops); the rest go home to a bigger package."""
+        r, m = self.r, self.model
+        rng = m.streams["hospital"]
+        service = choose_service(r.need[idx], r.has_carer[idx], rng.random(idx.size),
+                                 rng.random(idx.size), m.p)
+        to_home = in_states(service, (Status.RESIDENTIAL, Status.NURSING))
+        moving = idx[to_home]
+        r.wanted[moving] = service[to_home]
+        r.in_hospital[moving] = True
+        r.since[moving] = m.week
+        r.status[moving] = Status.COMMUNITY
+        r.provider[moving] = NO_PROVIDER
+        r.spot[moving] = False
+        r.block[moving] = False
+
+    def requests(self) -> None:
+        """People with needs and no formal care ask the council, or arrange care themselves."""
+        m, r, p = self.model, self.r, self.model.p
+        rng = m.streams["requests"]
+        candidates = (r.status == Status.COMMUNITY) & (r.wanted == Status.COMMUNITY) & \
+            (r.need > 0) & (r.blocked_until <= m.week)
+        asks = candidates & (rng.random(r.n) < weekly_probability(
+            p["pathway.request_hazard"])[r.need])
+        idx = np.flatnonzero(asks)
+        service = choose_service(r.need[idx], r.has_carer[idx], rng.random(idx.size),
+                                 rng.random(idx.size), p)
+        service = np.where(service == Status.DIRECT_PAYMENT, Status.HOMECARE, service)
+        rich = funding_for(service, r.savings[idx], r.property[idx], r.property_counted[idx],
+                           m.charging) == Funding.SELF
+        private = rich & (rng.random(idx.size) < p["pathway.self_arrange_probability"]) & \
+            eligible(r.need[idx], m.commissioner.eligibility_threshold)
+        r.wanted[idx[private]] = service[private]
+        r.since[idx[private]] = m.week
+        queued = idx[~private]
+        r.status[queued] = Status.QUEUED
+        r.since[queued] = m.week
+        self.counts["requests"] += queued.size
+
+    def assess(self) -> None:
+        """Assess the queue in order (hospital first), up to this week's capacity."""
+        m, r, p = self.model, self.r, self.model.p
+        queue = np.flatnonzero(r.status == Status.QUEUED)
+        order = np.lexsort((r.id[queue], r.since[queue], ~r.in_hospital[queue]))
+        taken = queue[order[: int(m.commissioner.assessments_this_week())]]
+        self.counts["assessments"] += taken.size
+        ok = eligible(r.need[taken], m.commissioner.eligibility_threshold)
+        self._signpost(taken[~ok])
+        self._offer_services(taken[ok])
+
+    def _signpost(self, idx: np.ndarray) -> None:
+        """Not eligible: information and advice, back home, no new request for a while."""
+        r, m = self.r, self.model
+        r.status[idx] = Status.COMMUNITY
+        r.wanted[idx] = Status.COMMUNITY
+        r.in_hospital[idx] = False
+        r.blocked_until[idx] = m.week + int(m.p["pathway.request_cooldown_weeks"])
+
+    def _offer_services(self, idx: np.ndarray) -> None:
+        """Choose a service; new community clients get reablement first while it has room."""
+        m, r, p = self.model, self.r, self.model.p
+        rng = m.streams["assessment"]
+        service = choose_service(r.need[idx], r.has_carer[idx], rng.random(idx.size),
+                                 rng.random(idx.size), p)
+        funding = funding_for(service, r.savings[idx], r.property[idx],
+                              r.property_counted[idx], m.charging)
+        community = in_states(service, HOME_SERVICES)
+        reable = idx[community][: m.commissioner.reablement_places_left()]
+        m.commissioner.reablement_started(reable.size)
+        r.status[reable] = Status.REABLEMENT
+        r.wanted[reable] = Status.REABLEMENT
+        r.since[reable] = m.week
+        r.in_hospital[reable] = False
+        rest = ~np.isin(idx, reable)
+        self._start_long_term(idx[rest], service[rest], funding[rest])
+
+    def _start_long_term(self, idx, service, funding) -> None:
+        """Direct payments start at once (council only); others wait for a placement."""
+        r, m = self.r, self.model
+        service = np.where((service == Status.DIRECT_PAYMENT) & (funding == Funding.SELF),
+                           Status.HOMECARE, service)
+        r.wanted[idx] = service
+        r.since[idx] = m.week
+        dp = idx[service == Status.DIRECT_PAYMENT]
+        r.status[dp] = Status.DIRECT_PAYMENT
+        r.funding[dp] = Funding.COUNCIL
+        r.in_hospital[dp] = False
+        waiting = idx[service != Status.DIRECT_PAYMENT]
+        r.status[waiting] = np.where(r.status[waiting] == Status.QUEUED, Status.COMMUNITY,
+                                     r.status[waiting])
+
+    def end_reablement(self) -> None:
+        """Finished episodes: most regain independence; the rest move to long-term care."""
+        m, r, p = self.model, self.r, self.model.p
+        rng = m.streams["reablement"]
+        done = np.flatnonzero((r.status == Status.REABLEMENT) &
+                              (m.week - r.since >= p["pathway.reablement_weeks"]))
+        success = rng.random(done.size) < p["pathway.reablement_success_share"]
+        well = done[success]
+        r.need[well] = np.maximum(r.need[well] - 1, 0)
+        self._signpost(well)
+        rest = done[~success]
+        u_dp = rng.random(rest.size)
+        service = np.where(u_dp < p["pathway.direct_payment_share"], Status.DIRECT_PAYMENT,
+                           Status.HOMECARE).astype(np.int8)
+        funding = funding_for(service, r.savings[rest], r.property[rest],
+                              r.property_counted[rest], m.charging)
+        r.status[rest] = Status.COMMUNITY
+        self._start_long_term(rest, service, funding)
+
+    def reviews(self) -> None:
+        """People supported at home whose needs become critical are reassessed for a home."""
+        m, r, p = self.model, self.r, self.model.p
+        rng = m.streams["reviews"]
+        at_home = in_states(r.status, HOME_SERVICES) & in_states(r.wanted, HOME_SERVICES)
+        table = weekly_probability(p["pathway.care_home_transfer_hazard"][:, None] * np.array(
+            [p["pathway.care_home_no_carer_multiplier"], 1.0])[None, :])
+        moving = at_home & (rng.random(r.n) < table[r.need, r.has_carer.astype(int)])
+        r.wanted[moving] = care_home_type(r.need[moving])
+        r.since[moving] = m.week
+
+    def displace_residents_of(self, row: int) -> None:
+        """A provider closed: its residents wait, first in line, for the council to re-place
+        them (Care Act s48), keeping their funding. Nobody disappears."""
+        r = self.r
+        gone = r.provider == row
+        r.provider[gone] = NO_PROVIDER
+        r.status[gone] = Status.COMMUNITY
+        r.displaced[gone] = True
+        r.block[gone] = False
+        r.since[gone] = self.model.week

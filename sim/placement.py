@@ -1,0 +1,183 @@
+"""Placement: matching people waiting for a service to providers with room.
+
+The council places council-funded residents with framework and block capacity first, then
+spot (at a premium), among providers that accept its fee, ranked by quality and distance;
+self-funders choose by quality, distance and price. Decisions are sequential (each takes a
+place), so they run over the few hundred people who need them each week.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .pathway import funding_for
+from .providers import Setting
+from .residents import CARE_HOME, Funding, Status, in_states
+from .finance import accepts_council_placement
+
+INADEQUATE = 3
+NOT_WAITING = (Status.QUEUED, Status.REABLEMENT)
+
+
+def waiting_for(r, services) -> np.ndarray:
+    """Rows of people assessed as needing one of ``services`` who do not yet have it,
+    the urgent (in hospital or displaced) first, then by how long they have waited."""
+    rows = np.flatnonzero(in_states(r.wanted, services) & (r.status != r.wanted) &
+                          ~in_states(r.status, NOT_WAITING))
+    urgent = r.in_hospital[rows] | r.displaced[rows]
+    return rows[np.lexsort((r.id[rows], r.since[rows], ~urgent))]
+
+
+def district_distances(p) -> np.ndarray:
+    """Straight-line km between district centres."""
+    x, y = p["county.x_km"], p["county.y_km"]
+    return np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+
+
+class Placement:
+    """Weekly matching of waiting residents to care homes and homecare agencies."""
+
+    def __init__(self, model):
+        self.model = model
+        self.distance = district_distances(model.p)
+        self.admissions = 0
+
+    def run(self) -> None:
+        self.admissions = 0
+        self.place_in_care_homes()
+        self.place_homecare()
+
+    def _admit(self, i: int, row: int, status: int, council: bool, framework: bool,
+               block: bool) -> None:
+        r, m = self.model.residents, self.model
+        r.status[i] = status
+        r.provider[i] = row
+        r.since[i] = m.week
+        r.in_hospital[i] = False
+        r.displaced[i] = False
+        r.block[i] = council and block
+        r.spot[i] = council and not block and not framework
+
+    def _fund(self, seekers: np.ndarray, services: np.ndarray) -> np.ndarray:
+        """Means test on admission (displaced residents keep their funding); True where the
+        council funds the placement."""
+        r, m = self.model.residents, self.model
+        fresh = seekers[~r.displaced[seekers]]
+        r.funding[fresh] = funding_for(services[~r.displaced[seekers]], r.savings[fresh],
+                                       r.property[fresh], r.property_counted[fresh], m.charging)
+        return r.funding[seekers] == Funding.COUNCIL
+
+    def place_in_care_homes(self) -> None:
+        m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
+        seekers = waiting_for(r, CARE_HOME)
+        homes = np.flatnonzero(t.mask(Setting.CARE_HOME))
+        if seekers.size == 0 or homes.size == 0:
+            return
+        resident_rows = in_states(r.status, CARE_HOME)
+        occupied = np.bincount(r.provider[resident_rows], minlength=t.n)[homes].astype(float)
+        block_used = np.bincount(r.provider[resident_rows & r.block], minlength=t.n)[homes]
+        block_free = np.maximum(t.block_reserved[homes] - block_used, 0.0)
+        free = t.beds[homes] - occupied
+        fee = np.where(t.nursing[homes], m.commissioner.fee_nursing,
+                       m.commissioner.fee_residential)
+        takes_council = accepts_council_placement(
+            fee, t.unit_cost[homes], occupied / np.maximum(t.beds[homes], 1.0),
+            p["care_homes.council_refusal_occupancy"]) & (t.quality[homes] != INADEQUATE)
+        dist = self.distance[:, t.district[homes]]
+        reachable = (dist <= p["placement.max_distance_km"]) & \
+            (t.fill[homes] >= p["placement.min_staffing_for_admissions"])[None, :]
+        score = p["placement.quality_score"][t.quality[homes]][None, :] - \
+            p["placement.distance_weight"] * dist
+        in_block = block_free >= 1.0
+        council_ok = takes_council | in_block
+        # static acceptability and scores by [service][council][district]
+        right_type = {Status.NURSING: t.nursing[homes],
+                      Status.RESIDENTIAL: np.ones(homes.size, bool)}
+        static_ok = {(s, c): reachable & right_type[s] & (council_ok if c else True)
+                     for s in right_type for c in (False, True)}
+        static_score = {
+            True: score + p["placement.framework_bonus"] * (t.framework[homes] | in_block),
+            False: score - p["placement.price_weight"] * t.selffunder_price[homes] / fee}
+        free_for = {True: free, False: free - block_free}
+        rng = m.streams["choice"]
+        council_funded = self._fund(seekers, r.wanted[seekers])
+
+        def room(service: int, council: bool) -> bool:
+            return bool((static_ok[(service, council)].any(axis=0) &
+                         (free_for[council] >= 1.0)).any())
+
+        has_room = {key: room(*key) for key in static_ok}
+        services, districts = r.wanted[seekers].tolist(), r.district[seekers].tolist()
+        for i, service, district, council in zip(seekers.tolist(), services, districts,
+                                                 council_funded.tolist()):
+            if not has_room[(service, council)]:
+                continue
+            ok = static_ok[(service, council)][district] & (free_for[council] >= 1.0)
+            if not ok.any():
+                continue
+            noisy = static_score[council][district] + rng.gumbel(size=homes.size)
+            j = int(np.argmax(np.where(ok, noisy, -np.inf)))
+            block = council and block_free[j] >= 1.0
+            self._admit(i, homes[j], service, council, bool(t.framework[homes[j]]), block)
+            free[j] -= 1.0
+            if block:
+                block_free[j] -= 1.0
+            free_for[False][j] = free[j] - block_free[j]
+            self.admissions += 1
+            if free[j] < 1.0:
+                has_room = {key: room(*key) for key in static_ok}
+
+    def place_homecare(self) -> None:
+        m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
+        seekers = waiting_for(r, (Status.HOMECARE,))
+        agencies = np.flatnonzero(t.mask(Setting.HOMECARE))
+        if seekers.size == 0 or agencies.size == 0:
+            return
+        package = p["homecare.package_hours"]
+        on_homecare = r.status == Status.HOMECARE
+        commissioned = np.bincount(r.provider[on_homecare], weights=package[r.need[on_homecare]],
+                                   minlength=t.n)[agencies]
+        block_used = np.bincount(r.provider[on_homecare & r.block],
+                                 weights=package[r.need[on_homecare & r.block]],
+                                 minlength=t.n)[agencies]
+        block_free = np.maximum(t.block_reserved[agencies] - block_used, 0.0)
+        spare = t.staff[agencies] * p["homecare.productive_hours_per_worker"] - commissioned
+        spare[t.fill[agencies] < p["placement.min_staffing_for_admissions"]] = 0.0
+        council_funded = self._fund(seekers, np.full(seekers.size, Status.HOMECARE))
+        rng = m.streams["choice"]
+        for district in np.unique(r.district[seekers]):
+            local = np.flatnonzero(t.district[agencies] == district)
+            people = np.flatnonzero(r.district[seekers] == district)
+            if local.size:
+                self._place_in_district(seekers[people], council_funded[people], agencies[local],
+                                        spare[local], block_free[local], rng)
+
+    def _place_in_district(self, seekers, council_funded, agencies, spare, block_free, rng):
+        """Sequential homecare matching among one district's agencies (arrays updated in
+        place as hours are taken)."""
+        r, t, p = self.model.residents, self.model.providers, self.model.p
+        package = p["homecare.package_hours"]
+        base = p["placement.quality_score"][t.quality[agencies]]
+        takes_council = t.quality[agencies] != INADEQUATE
+        noise = rng.gumbel(size=(seekers.size, agencies.size))
+        smallest = package[r.need[seekers]].min()
+        for k, i in enumerate(seekers):
+            if spare.max() < smallest:
+                break
+            hours = package[r.need[i]]
+            council = bool(council_funded[k])
+            in_block = council & (block_free >= hours)
+            ok = (spare - (0.0 if council else block_free)) >= hours
+            score = base + noise[k]
+            if council:
+                ok &= takes_council
+                score = score + p["placement.framework_bonus"] * (t.framework[agencies] |
+                                                                  in_block)
+            if not ok.any():
+                continue
+            j = int(np.argmax(np.where(ok, score, -np.inf)))
+            block = bool(in_block[j])
+            self._admit(i, agencies[j], Status.HOMECARE, council, bool(t.framework[agencies[j]]),
+                        block)
+            spare[j] -= hours
+            block_free[j] -= hours if block else 0.0

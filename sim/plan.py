@@ -1,0 +1,255 @@
+"""A run plan: every input of ``caremarket run`` checked before anything is written.
+
+``plan_run`` loads the parameters, applies ``--set`` overrides, loads the scenarios and
+checks the options and the output folder, collecting every problem it finds into one
+``InputError``. It creates nothing, so bad input never leaves a results folder behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import parameters as parameters_module
+from .calendar import WEEKS_PER_YEAR, run_end, week_dates
+from .errors import InputError, Problem
+from .parameters import Parameters, load_parameters, parse_assignment
+from .runner import scenario_digest
+from .scenario import Scenario, load_scenarios, scenario_files
+
+#: Defaults of ``caremarket run`` (documented in the README).
+DEFAULT_SEED = 20250401
+DEFAULT_REPS = 10
+DEFAULT_OUT = Path("results")
+START_DATE_PARAM = "run.start_date"
+HORIZON_PARAM = "run.horizon_years"
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """A checked request to run an ensemble and write a results folder."""
+
+    targets: tuple[str, ...]
+    scenario_files: tuple[Path, ...]
+    scenarios: list[Scenario]
+    params: Parameters
+    params_dir: Path
+    overrides: dict[str, Any]
+    set_texts: tuple[str, ...]
+    seed: int
+    reps: int
+    years: float
+    weeks: int
+    scale: float
+    jobs: int
+    out: Path
+    resume: Path | None = None
+
+    @property
+    def start(self) -> dt.date:
+        """The first day of the run."""
+        return self.params[START_DATE_PARAM]
+
+    @property
+    def dates(self) -> list[dt.date]:
+        """The first day of each simulated week."""
+        return week_dates(self.start, self.weeks)
+
+    @property
+    def input_files(self) -> list[Path]:
+        """Parameter files, then scenario files: what the results were made from."""
+        return [*parameter_files(self.params_dir), *self.scenario_files]
+
+    @property
+    def inputs_key(self) -> str:
+        """A hash of everything that determines the results (not the number of workers)."""
+        text = json.dumps({
+            "parameters": self.params.fingerprint(),
+            "scenarios": {s.name: scenario_digest(s) for s in self.scenarios},
+            "seed": self.seed, "reps": self.reps, "weeks": self.weeks, "scale": self.scale,
+        }, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def reproduce(self) -> str:
+        """The command line that reruns this plan with every option spelled out."""
+        args = ["caremarket", "run", *self.targets, "--reps", str(self.reps),
+                "--years", _number(self.years), "--seed", str(self.seed),
+                "--scale", _number(self.scale), "--jobs", str(self.jobs)]
+        for text in self.set_texts:
+            args += ["--set", text]
+        if self.params_dir.resolve() != Path(parameters_module.DEFAULT_PARAMS_DIR).resolve():
+            args += ["--params", str(self.params_dir)]
+        return shlex.join(args + ["--out", str(self.out)])
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def parameter_files(params_dir: Path) -> list[Path]:
+    """The parameter files in a folder, in load order."""
+    return sorted(Path(params_dir).glob("*.yaml"))
+
+
+def plan_run(targets: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
+             years: float | None = None, seed: int = DEFAULT_SEED, scale: float = 1.0,
+             jobs: int = 1, out: str | Path = DEFAULT_OUT, sets: Sequence[str] = (),
+             params_dir: str | Path | None = None, resume: str | Path | None = None
+             ) -> RunPlan:
+    """Check every input of a run; create nothing.
+
+    Args:
+        targets: scenario files and folders (every *.yaml in a folder); the baseline is
+            always included.
+        reps: replications per scenario.
+        years: horizon in years; default the parameter ``run.horizon_years``.
+        seed: base seed (a whole number, 0 or more).
+        scale: share of the county simulated (above 0; results are scaled back).
+        jobs: worker processes.
+        out: folder that receives the run folder.
+        sets: ``path=value`` overrides applied to every scenario, the baseline included.
+        params_dir: parameter folder; default the package's ``sim/params``.
+        resume: an earlier, unfinished run folder of the same inputs to complete.
+
+    Raises:
+        InputError: listing every problem, each naming its file or option and key.
+    """
+    problems = _option_problems(reps, years, seed, scale, jobs)
+    params_dir = Path(params_dir or parameters_module.DEFAULT_PARAMS_DIR)
+    params = load_parameters(params_dir)  # a broken parameter set stops here
+    overrides, set_problems = _overrides(sets, params)
+    problems += set_problems
+    params = params.with_values(overrides)
+    years = _horizon(params, years, problems)
+    weeks = int(round(years * WEEKS_PER_YEAR))
+    files, scenarios = _scenarios(targets, params, weeks, problems)
+    problems += _out_problems(Path(out))
+    if problems:
+        raise InputError(problems)
+    plan = RunPlan(tuple(str(t) for t in targets), tuple(files), scenarios, params,
+                   params_dir, overrides, tuple(sets), seed, reps, years, weeks, float(scale),
+                   jobs, Path(out), Path(resume) if resume else None)
+    if resume is not None:
+        _check_resume(plan)
+    return plan
+
+
+def check_scenarios(targets: Sequence[str | Path], *, years: float | None = None,
+                    params_dir: str | Path | None = None) -> tuple[list[Path], list[Scenario]]:
+    """Check scenario files against the parameters, reporting every problem in every file.
+
+    Args:
+        targets: scenario files and folders.
+        years: horizon used to check change dates; default ``run.horizon_years``.
+        params_dir: parameter folder; default the package's ``sim/params``.
+
+    Returns:
+        The files read and the resolved scenarios (baseline first).
+
+    Raises:
+        InputError: listing every problem found.
+    """
+    problems = _option_problems(DEFAULT_REPS, years, DEFAULT_SEED, 1.0, 1)
+    params = load_parameters(Path(params_dir or parameters_module.DEFAULT_PARAMS_DIR))
+    weeks = int(round(_horizon(params, years, problems) * WEEKS_PER_YEAR))
+    files, scenarios = _scenarios(targets, params, weeks, problems)
+    if problems:
+        raise InputError(problems)
+    return files, scenarios
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _option_problems(reps: Any, years: Any, seed: Any, scale: Any, jobs: Any) -> list[Problem]:
+    problems = []
+    if not _whole(reps) or reps < 1:
+        problems.append(Problem("--reps", "", f"must be a whole number of at least 1, got {reps!r}"))
+    if years is not None and (isinstance(years, bool) or not isinstance(years, (int, float))
+                              or not years >= 1):
+        problems.append(Problem("--years", "", f"must be at least 1 year, got {years!r}"))
+    if not _whole(seed) or seed < 0:
+        problems.append(Problem("--seed", "", f"must be a whole number, 0 or more, got {seed!r}"))
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+        problems.append(Problem("--scale", "", "must be above 0 (e.g. 0.1 simulates a tenth "
+                                f"of the county), got {scale!r}"))
+    if not _whole(jobs) or jobs < 1:
+        problems.append(Problem("--jobs", "", f"must be a whole number of at least 1, got {jobs!r}"))
+    return problems
+
+
+def _overrides(sets: Sequence[str], params: Parameters) -> tuple[dict[str, Any], list[Problem]]:
+    overrides: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for text in sets:
+        try:
+            path, value = parse_assignment(text, params)
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        if path in overrides:
+            problems.append(Problem("--set", path, "given more than once; give it once"))
+        overrides[path] = value
+    return overrides, problems
+
+
+def _horizon(params: Parameters, years: float | None, problems: list[Problem]) -> float:
+    """The run's horizon in years: ``years`` if valid, else the parameter's default."""
+    if years is not None and not any(p.file == "--years" for p in problems):
+        return years
+    default = params[HORIZON_PARAM]
+    return int(default) if float(default).is_integer() else default
+
+
+def _scenarios(targets: Sequence[str | Path], params: Parameters, weeks: int,
+               problems: list[Problem]) -> tuple[list[Path], list[Scenario]]:
+    files: list[Path] = []
+    for target in targets:
+        try:
+            files += scenario_files([target])
+        except InputError as exc:
+            problems += exc.problems
+    files = list(dict.fromkeys(files))
+    start = params[START_DATE_PARAM]
+    try:
+        return files, load_scenarios(files, params, start, run_end(start, weeks))
+    except InputError as exc:
+        problems += exc.problems
+        return files, []
+
+
+def _out_problems(out: Path) -> list[Problem]:
+    if out.exists() and not out.is_dir():
+        return [Problem("--out", "", f"{out} is a file; give a folder for results "
+                        "(it is created if missing)")]
+    existing = next((p for p in [out, *out.absolute().parents] if p.exists()), None)
+    if existing is None or not existing.is_dir():
+        return [Problem("--out", "", f"cannot create {out}: {existing} is not a folder")]
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return [Problem("--out", "", f"cannot write in {existing}; choose another folder")]
+    return []
+
+
+def _check_resume(plan: RunPlan) -> None:
+    manifest_path = plan.resume / MANIFEST
+    if not manifest_path.is_file():
+        raise InputError(Problem("--resume", "", f"{plan.resume} is not a run folder "
+                                 f"(no {MANIFEST})"))
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(Problem(str(manifest_path), "", f"cannot read: {exc}")) from None
+    if manifest.get("inputs_key") != plan.inputs_key:
+        raise InputError(Problem("--resume", "", f"{plan.resume} was made from other inputs "
+                                 "(parameters, scenarios, seed, reps, years or scale differ); "
+                                 f"rerun it with: {manifest.get('reproduce', '?')} --resume "
+                                 f"{plan.resume}"))

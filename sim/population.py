@@ -1,0 +1,108 @@
+"""The 65+ population without care needs, as counts by district x age band x sex.
+
+Counts age, die and are replenished by people turning 65; a weekly onset hazard turns
+counts into residents (agents) with care needs, and residents whose needs end return here.
+Count flows are expected values (the counts are large); onset is a Poisson draw.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .calendar import WEEKS_PER_YEAR
+from .dims import AGE_BAND_WIDTH_YEARS, AGE_BANDS, FIRST_AGE
+from .residents import ResidentTable
+
+N_BANDS = len(AGE_BANDS)
+OLDEST_BAND_MEAN_EXTRA_YEARS = 3.0  # mean years above 90 of people in the open 90+ band
+
+
+def weekly_probability(hazard_per_year) -> np.ndarray:
+    """Probability of an event within a week given a yearly hazard."""
+    return -np.expm1(-np.asarray(hazard_per_year, dtype=float) / WEEKS_PER_YEAR)
+
+
+def weekly_from_annual_probability(prob_per_year) -> np.ndarray:
+    """Weekly probability equivalent to a yearly probability."""
+    return -np.expm1(np.log1p(-np.asarray(prob_per_year, dtype=float)) / WEEKS_PER_YEAR)
+
+
+def age_band_of(age: np.ndarray) -> np.ndarray:
+    """Age band index (0 = 65-69 ... 5 = 90+) of exact ages."""
+    band = ((age - FIRST_AGE) // AGE_BAND_WIDTH_YEARS).astype(np.int64)
+    return np.clip(band, 0, N_BANDS - 1)
+
+
+class Population:
+    """Counts of people aged 65+ without care needs, by district x age band x sex."""
+
+    def __init__(self, counts: np.ndarray, new_65_per_year: float):
+        self.counts = counts.astype(float)
+        self.new_65_per_year = new_65_per_year
+
+    @property
+    def total(self) -> float:
+        return float(self.counts.sum())
+
+    def age_and_die(self, p, district_shares: np.ndarray) -> None:
+        """One week of ageing between bands, deaths, and new 65-year-olds."""
+        moving = self.counts[:, :-1, :] / (AGE_BAND_WIDTH_YEARS * WEEKS_PER_YEAR)
+        self.counts[:, :-1, :] -= moving
+        self.counts[:, 1:, :] += moving
+        death = weekly_from_annual_probability(
+            p["demography.mortality_annual"] * p["demography.mortality_scale_without_needs"])
+        self.counts *= 1.0 - death[None, :, :]
+        female = p["demography.age_sex_shares"][0, 0] / p["demography.age_sex_shares"][0].sum()
+        arrivals = self.new_65_per_year / WEEKS_PER_YEAR * district_shares
+        self.counts[:, 0, 0] += arrivals * female
+        self.counts[:, 0, 1] += arrivals * (1.0 - female)
+
+    def grow_cohort(self, growth: float) -> None:
+        """Each April, the yearly number turning 65 grows."""
+        self.new_65_per_year *= 1.0 + growth
+
+    def draw_onsets(self, hazard_per_year: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Draw this week's onsets per cell and remove them from the counts."""
+        expected = self.counts * weekly_probability(hazard_per_year)[None, :, :]
+        onsets = np.minimum(rng.poisson(expected), np.floor(self.counts)).astype(np.int64)
+        self.counts -= onsets
+        return onsets
+
+    def return_residents(self, district, band, sex) -> None:
+        """People whose needs ended rejoin the counts."""
+        np.add.at(self.counts, (district, band, sex), 1.0)
+
+
+def cells_to_people(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expand a (district, band, sex) array of whole counts into one row per person."""
+    flat = np.repeat(np.arange(cells.size), cells.ravel())
+    return np.unravel_index(flat, cells.shape)
+
+
+def draw_ages(band: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Exact ages uniformly within each band (the open 90+ band: 90 plus an exponential)."""
+    low = FIRST_AGE + AGE_BAND_WIDTH_YEARS * band.astype(float)
+    age = low + rng.uniform(0.0, AGE_BAND_WIDTH_YEARS, size=band.size)
+    oldest = band == N_BANDS - 1
+    age[oldest] = low[oldest] + rng.exponential(OLDEST_BAND_MEAN_EXTRA_YEARS, oldest.sum())
+    return age
+
+
+def add_residents(table: ResidentTable, p, district, band, sex, need, rng) -> slice:
+    """Create residents with wealth, income and carers drawn for their district and age."""
+    n = district.size
+    affluence = p["county.affluence"][district]
+    owner = rng.random(n) < p["wealth.home_ownership"][band]
+    prop = np.where(owner, p["wealth.property_value_median"] * affluence * np.exp(
+        p["wealth.property_value_spread"] * rng.standard_normal(n)), 0.0)
+    has_savings = rng.random(n) >= p["wealth.no_savings_share"]
+    savings = np.where(has_savings, p["wealth.savings_median"] * affluence * np.exp(
+        p["wealth.savings_spread"] * rng.standard_normal(n)), 0.0)
+    income = p["wealth.income_median"] * np.exp(p["wealth.income_spread"] *
+                                                rng.standard_normal(n))
+    return table.add(
+        n, district=district, sex=sex, age=draw_ages(band, rng), need=need,
+        savings=savings, property=prop, income=income,
+        property_counted=rng.random(n) >= p["charging.property_disregard_share"],
+        has_carer=rng.random(n) < p["unpaid_care.carer_probability"][band],
+    )

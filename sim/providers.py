@@ -1,0 +1,131 @@
+"""Providers: care homes and homecare agencies as Mesa agents over a column-wise table.
+
+Each agent owns one row of ``ProviderTable``, where the model's vectorised weekly rules
+(finance, staffing, pricing) read and write its numbers; the agent carries its identity and
+its discrete life events (opening, orderly exit, sudden failure). Rows are never reused, so
+residents can point at a provider by row even after it closes.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import mesa
+import numpy as np
+
+
+class Setting(IntEnum):
+    CARE_HOME = 0
+    HOMECARE = 1
+
+
+PROVIDER_COLUMNS: dict[str, type] = {
+    "setting": np.int8,
+    "nursing": np.bool_,
+    "district": np.int16,
+    "open": np.bool_,
+    "beds": np.float64,            # care homes: registered beds
+    "framework": np.bool_,         # on the council's framework (standard fee, preferred)
+    "quality": np.int8,            # 0 outstanding .. 3 inadequate
+    "cash": np.float64,            # GBP
+    "margin": np.float64,          # smoothed profit / revenue
+    "weekly_cost": np.float64,     # GBP, last week
+    "selffunder_price": np.float64,  # GBP/week (homes) or GBP/hour (agencies)
+    "wage": np.float64,            # GBP/hour paid to care workers
+    "staff": np.float64,           # care workers employed (headcount)
+    "staff_demand": np.float64,    # posts the provider wants filled
+    "block_reserved": np.float64,  # beds or hours/week under block contract
+    "stress": np.float64,          # staff shortfall and financial stress, 0..1+
+    "fill": np.float64,            # staff / staff_demand (1 when nothing is needed)
+    "unit_cost": np.float64,       # GBP per occupied bed-week (homes) or per hour (agencies)
+    "opened_week": np.int32,
+    "closed_week": np.int32,
+}
+
+
+class ProviderTable:
+    """Column-wise provider state; rows are stable for the life of a run."""
+
+    def __init__(self, capacity: int = 256):
+        self.n = 0
+        self._cols = {k: np.zeros(capacity, dtype=v) for k, v in PROVIDER_COLUMNS.items()}
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = self.__dict__.get("_cols")
+        if cols is None or name not in cols:
+            raise AttributeError(name)
+        return cols[name][: self.n]
+
+    def add(self, count: int, **values) -> np.ndarray:
+        """Append ``count`` rows and return their indices."""
+        size = self.n + count
+        if size > len(self._cols["setting"]):
+            for name, col in self._cols.items():
+                grown = np.zeros(max(size, 2 * len(col)), dtype=col.dtype)
+                grown[: self.n] = col[: self.n]
+                self._cols[name] = grown
+        rows = np.arange(self.n, size)
+        self.n = size
+        for name, col in self._cols.items():
+            col[rows] = values.get(name, -1 if name == "closed_week" else 0)
+        self._cols["open"][rows] = True
+        return rows
+
+    def mask(self, setting: Setting) -> np.ndarray:
+        """Open providers of one setting."""
+        return self.open & (self.setting == setting)
+
+
+class Provider(mesa.Agent):
+    """A provider agent: identity and life events; numbers live in the model's table."""
+
+    setting: Setting
+
+    def __init__(self, model: mesa.Model, row: int):
+        super().__init__(model)
+        self.row = int(row)
+
+    @property
+    def district(self) -> int:
+        return int(self.model.providers.district[self.row])
+
+    @property
+    def quality(self) -> int:
+        return int(self.model.providers.quality[self.row])
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.model.providers.open[self.row])
+
+    def close(self, failed: bool) -> None:
+        """Leave the market: residents are re-placed by the council (Care Act s48)."""
+        table = self.model.providers
+        table.open[self.row] = False
+        table.closed_week[self.row] = self.model.week
+        table.block_reserved[self.row] = 0.0
+        self.model.pathway.displace_residents_of(self.row)
+        self.model.market.record_exit(failed)
+        self.remove()
+
+
+class CareHome(Provider):
+    """A residential or nursing home with registered beds."""
+
+    setting = Setting.CARE_HOME
+
+    @property
+    def beds(self) -> int:
+        return int(self.model.providers.beds[self.row])
+
+    @property
+    def nursing(self) -> bool:
+        return bool(self.model.providers.nursing[self.row])
+
+
+class HomecareAgency(Provider):
+    """A homecare agency whose capacity is the hours its staff can deliver."""
+
+    setting = Setting.HOMECARE
+
+
+AGENT_CLASS = {Setting.CARE_HOME: CareHome, Setting.HOMECARE: HomecareAgency}

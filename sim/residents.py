@@ -1,0 +1,169 @@
+"""Residents with care needs, stored column-wise (one numpy array per attribute).
+
+Rows ``0..n-1`` are the living residents, in order of their stable ``id``; removing
+residents compacts the arrays, keeping that order. ``ResidentView`` shows one resident by id.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from functools import lru_cache
+
+import numpy as np
+
+
+class Status(IntEnum):
+    """What a resident is receiving now."""
+
+    COMMUNITY = 0      # no formal care (unpaid care only)
+    QUEUED = 1         # waiting for a council assessment
+    REABLEMENT = 2     # short-term reablement episode
+    HOMECARE = 3
+    RESIDENTIAL = 4
+    NURSING = 5
+    DIRECT_PAYMENT = 6
+
+
+class Funding(IntEnum):
+    UNDECIDED = 0
+    SELF = 1
+    COUNCIL = 2
+
+
+CARE_HOME = (Status.RESIDENTIAL, Status.NURSING)
+NO_PROVIDER = -1
+
+COLUMNS: dict[str, type] = {
+    "id": np.int64,
+    "district": np.int16,
+    "sex": np.int8,
+    "age": np.float64,           # years
+    "need": np.int8,             # 0..4
+    "savings": np.float64,       # GBP, non-housing capital
+    "property": np.float64,      # GBP, 0 for non-owners
+    "property_counted": np.bool_,  # home counts in a care home means test
+    "income": np.float64,        # GBP/week
+    "has_carer": np.bool_,
+    "funding": np.int8,          # Funding
+    "status": np.int8,           # Status
+    "wanted": np.int8,           # Status the person is assessed as needing (COMMUNITY: none)
+    "provider": np.int32,        # row in the provider table, or NO_PROVIDER
+    "spot": np.bool_,            # council placement bought spot (at a premium)
+    "block": np.bool_,           # council placement in block-contracted capacity
+    "topup": np.bool_,           # a third party pays the gap to the home's price
+    "since": np.int32,           # week the current status began
+    "in_hospital": np.bool_,     # in hospital, to be discharged into care
+    "displaced": np.bool_,       # lost a placement when a provider closed
+    "blocked_until": np.int32,   # no new request before this week
+}
+
+
+class ResidentTable:
+    """Column-wise storage for residents, with stable ids and amortised growth."""
+
+    def __init__(self, capacity: int = 1024):
+        self.n = 0
+        self.next_id = 0
+        self._cols = {name: np.zeros(capacity, dtype=dt) for name, dt in COLUMNS.items()}
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = self.__dict__.get("_cols")
+        if cols is None or name not in cols:
+            raise AttributeError(name)
+        return cols[name][: self.n]
+
+    def __len__(self) -> int:
+        return self.n
+
+    def add(self, count: int, **values) -> slice:
+        """Append ``count`` residents; unspecified columns take their defaults."""
+        self._reserve(self.n + count)
+        rows = slice(self.n, self.n + count)
+        for name, col in self._cols.items():
+            col[rows] = values.get(name, _DEFAULTS.get(name, 0))
+        self._cols["id"][rows] = np.arange(self.next_id, self.next_id + count)
+        self.next_id += count
+        self.n += count
+        return rows
+
+    def remove(self, mask: np.ndarray) -> None:
+        """Drop the residents where ``mask`` is true, keeping the others in id order."""
+        keep = ~mask
+        kept = int(keep.sum())
+        for col in self._cols.values():
+            col[:kept] = col[: self.n][keep]
+        self.n = kept
+
+    def rows_of(self, ids: np.ndarray) -> np.ndarray:
+        """Rows of the given ids (ids must be alive)."""
+        rows = np.searchsorted(self.id, ids)
+        if np.any(rows >= self.n) or np.any(self.id[np.minimum(rows, self.n - 1)] != ids):
+            raise KeyError("some ids are not living residents")
+        return rows
+
+    def view(self, resident_id: int) -> "ResidentView":
+        return ResidentView(self, int(resident_id))
+
+    def _reserve(self, size: int) -> None:
+        capacity = len(self._cols["id"])
+        if size <= capacity:
+            return
+        new_capacity = max(size, 2 * capacity)
+        for name, col in self._cols.items():
+            grown = np.zeros(new_capacity, dtype=col.dtype)
+            grown[: self.n] = col[: self.n]
+            self._cols[name] = grown
+
+
+_DEFAULTS = {"provider": NO_PROVIDER, "status": Status.COMMUNITY, "wanted": Status.COMMUNITY,
+             "funding": Funding.UNDECIDED}
+
+
+class ResidentView:
+    """One resident's current attributes, read by id (for tests and notebooks)."""
+
+    def __init__(self, table: ResidentTable, resident_id: int):
+        self._table = table
+        self.id = resident_id
+
+    @property
+    def alive(self) -> bool:
+        rows = np.searchsorted(self._table.id, self.id)
+        return rows < self._table.n and self._table.id[rows] == self.id
+
+    def __getattr__(self, name: str):
+        if name not in COLUMNS:
+            raise AttributeError(name)
+        row = self._table.rows_of(np.array([self.id]))[0]
+        value = getattr(self._table, name)[row]
+        if name == "status":
+            return Status(value)
+        if name == "funding":
+            return Funding(value)
+        return value.item()
+
+    def as_dict(self) -> dict:
+        return {name: getattr(self, name) for name in COLUMNS}
+
+    def __repr__(self) -> str:
+        d = self.as_dict()
+        return (f"Resident(id={self.id}, need={d['need']}, status={d['status'].name}, "
+                f"funding={d['funding'].name}, provider={d['provider']})")
+
+
+@lru_cache(maxsize=None)
+def _lookup(states: tuple[int, ...]) -> np.ndarray:
+    table = np.zeros(len(Status), dtype=bool)
+    table[list(states)] = True
+    return table
+
+
+def in_states(status: np.ndarray, states) -> np.ndarray:
+    """Mask of rows whose status is one of ``states`` (a fast ``np.isin`` for statuses)."""
+    states = tuple(states)
+    if len(states) > 2:
+        return _lookup(tuple(int(s) for s in states))[status]
+    mask = status == states[0]
+    for state in states[1:]:
+        mask |= status == state
+    return mask

@@ -1,0 +1,278 @@
+"""The results folder of a run: ``<out>/<run-id>/`` (DESIGN §3).
+
+Layout::
+
+    manifest.json        status (running -> completed | failed), command, versions, git
+                         commit, parameter fingerprint, input hashes, seeds, per-job status
+    scenarios/           each resolved scenario as YAML, and parameters.json (all values)
+    jobs/                one .npy per (scenario, replication): weekly metrics, unscaled
+    timeseries.parquet   long: scenario, rep, week, date, financial_year, metric, value
+    summary.csv          scenario x metric x financial year (and "all"): mean, p5, p50, p95
+    deltas.csv           paired differences against the baseline, same statistics
+
+Values in ``timeseries.parquet``, ``summary.csv`` and ``deltas.csv`` are for the whole
+county: extensive metrics of a run at ``scale`` are divided by ``scale``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from .errors import InputError, Problem
+from .fileio import atomic_path, plain, write_json, write_text
+from .manifest import new_manifest, now, write_manifest
+from .metrics import METRICS
+from .plan import MANIFEST, RunPlan
+from .runner import Ensemble, JobFailedError, JobResult, run_ensemble
+from .scenario import Scenario
+from .summary import Periods, paired_deltas, summarise, week_financial_year
+
+log = logging.getLogger(__name__)
+
+SCENARIOS_FOLDER = "scenarios"
+PARAMETERS_FILE = "parameters.json"
+TIMESERIES = "timeseries.parquet"
+SUMMARY = "summary.csv"
+DELTAS = "deltas.csv"
+RUN_ID_HASH_CHARS = 6
+RUN_ID_TIME_FORMAT = "%Y%m%d-%H%M%S"
+MAX_RUN_ID_SUFFIX = 1000
+TIMESERIES_SCHEMA = pa.schema([
+    ("scenario", pa.string()), ("rep", pa.int32()), ("week", pa.int32()),
+    ("date", pa.date32()), ("financial_year", pa.string()), ("metric", pa.string()),
+    ("value", pa.float64()),
+])
+
+
+def new_run_dir(out: Path, inputs_key: str, when: dt.datetime | None = None) -> Path:
+    """Create and return ``out/YYYYMMDD-HHMMSS-<hash>``, adding ``-2``, ``-3``... if taken."""
+    stamp = (when or dt.datetime.now()).strftime(RUN_ID_TIME_FORMAT)
+    base = f"{stamp}-{inputs_key[:RUN_ID_HASH_CHARS]}"
+    out.mkdir(parents=True, exist_ok=True)
+    for n in range(1, MAX_RUN_ID_SUFFIX):
+        candidate = out / (base if n == 1 else f"{base}-{n}")
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"too many runs named {base}* in {out}")
+
+
+def open_run_dir(plan: RunPlan) -> Path:
+    """The folder a plan writes to: the one it resumes, or a new one under ``plan.out``."""
+    return plan.resume or new_run_dir(plan.out, plan.inputs_key)
+
+
+def execute(plan: RunPlan, command: list[str], executor: Executor | None = None,
+            progress: Callable[[int, int], None] | None = None,
+            run_dir: Path | None = None) -> Path:
+    """Run a checked plan and write its results folder.
+
+    The manifest is written first with status ``running``; when the run ends it says
+    ``completed``, or ``failed`` with the error (and the exception is re-raised).
+
+    Args:
+        plan: from ``sim.plan.plan_run`` (inputs already checked).
+        command: the command line, recorded in the manifest.
+        executor: optional executor for the jobs (default: a local process pool).
+        progress: called as ``progress(done, total)`` after each job.
+        run_dir: from ``open_run_dir(plan)``; opened here when not given.
+
+    Returns:
+        The run folder.
+    """
+    run_dir = run_dir or open_run_dir(plan)
+    manifest = new_manifest(plan, run_dir.name, command)
+    if plan.resume is not None:
+        manifest["created"] = _previous(run_dir).get("created", manifest["created"])
+        manifest["resumed"] = now()
+    write_manifest(run_dir, manifest)
+    started = time.perf_counter()
+    ensemble = None
+    try:
+        write_inputs(run_dir, plan.scenarios, plan)
+        ensemble = run_ensemble(plan.scenarios, plan.params, plan.reps, plan.seed, plan.weeks,
+                                plan.scale, executor=executor, jobs=plan.jobs, run_dir=run_dir,
+                                progress=progress)
+        write_outputs(run_dir, ensemble, plan.dates)
+    except BaseException as exc:
+        results = ensemble.results if ensemble else getattr(exc, "results", {})
+        _finish(manifest, run_dir, started, results, exc)
+        raise
+    _finish(manifest, run_dir, started, ensemble.results, None)
+    return run_dir
+
+
+def _previous(run_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _finish(manifest: dict[str, Any], run_dir: Path, started: float,
+            results: dict[tuple[str, int], JobResult], error: BaseException | None) -> None:
+    manifest["status"] = "completed" if error is None else "failed"
+    manifest["error"] = _describe(error)
+    manifest["finished"] = now()
+    manifest["elapsed_s"] = round(time.perf_counter() - started, 3)
+    failed = (error.scenario, error.rep) if isinstance(error, JobFailedError) else None
+    for job in manifest["jobs"]:
+        key = (job["scenario"], job["rep"])
+        if key in results:
+            job["status"] = "reused" if results[key].status == "reused" else "completed"
+            job["elapsed_s"] = round(results[key].elapsed_s, 3)
+            job["file"] = f"jobs/{Path(results[key].path).name}" if results[key].path else None
+        else:
+            job["status"] = "failed" if key == failed else "not run"
+    write_manifest(run_dir, manifest)
+
+
+def _describe(error: BaseException | None) -> str | None:
+    if error is None:
+        return None
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    return f"{type(error).__name__}: {error}"
+
+
+def write_inputs(run_dir: Path, scenarios: list[Scenario], plan: RunPlan) -> None:
+    """Write each resolved scenario as YAML and the resolved parameters as JSON."""
+    folder = run_dir / SCENARIOS_FOLDER
+    for scenario in scenarios:
+        text = yaml.safe_dump(scenario_document(scenario), sort_keys=False, allow_unicode=True)
+        write_text(folder / f"{scenario.name}.yaml", text)
+    write_json(folder / PARAMETERS_FILE, {
+        "fingerprint": plan.params.fingerprint(),
+        "overrides": plain(plan.overrides),
+        "values": plan.params.plain(),
+        "units": {path: plan.params.spec(path).unit for path in plan.params.paths()},
+    })
+
+
+def scenario_document(scenario: Scenario) -> dict[str, Any]:
+    """A resolved scenario as plain data: what the run applied, and where it came from."""
+    return {
+        "name": scenario.name,
+        "label": scenario.label,
+        "description": scenario.description,
+        "file": scenario.file,
+        "extends": scenario.extends,
+        "sources": list(scenario.sources),
+        "changes": [{"param": c.param, "value": plain(c.value), "from": plain(c.start),
+                     "source": c.source, "file": c.file} for c in scenario.changes],
+    }
+
+
+def write_outputs(run_dir: Path, ensemble: Ensemble, dates: list[dt.date]) -> None:
+    """Write ``timeseries.parquet``, ``summary.csv`` and ``deltas.csv`` from the job files.
+
+    Jobs are read one at a time, so memory holds one job's weekly values plus the small
+    (scenario x replication x metric x period) table of aggregates.
+    """
+    periods = Periods.of(dates)
+    names = ensemble.names
+    by_rep = np.empty((len(names), ensemble.reps, len(METRICS), len(periods.labels)))
+    week_columns = _week_columns(dates)
+    with atomic_path(run_dir / TIMESERIES) as tmp:
+        with pq.ParquetWriter(tmp, TIMESERIES_SCHEMA) as writer:
+            for i, name in enumerate(names):
+                for rep in range(ensemble.reps):
+                    values = ensemble.county(name, rep)
+                    by_rep[i, rep] = periods.aggregate(values)
+                    writer.write_table(_long_table(name, rep, values, week_columns))
+    _write_csv(run_dir / SUMMARY, summarise(by_rep, names, periods))
+    _write_csv(run_dir / DELTAS, paired_deltas(by_rep, names, periods, baseline=0))
+
+
+def _week_columns(dates: list[dt.date]) -> dict[str, pa.Array]:
+    n_metrics = len(METRICS)
+    return {
+        "week": pa.array(np.tile(np.arange(len(dates), dtype=np.int32), n_metrics)),
+        "date": pa.array(dates * n_metrics, type=pa.date32()),
+        "financial_year": pa.array([week_financial_year(d) for d in dates] * n_metrics),
+        "metric": pa.array(np.repeat([m.name for m in METRICS], len(dates))),
+    }
+
+
+def _long_table(scenario: str, rep: int, values: np.ndarray,
+                week_columns: dict[str, pa.Array]) -> pa.Table:
+    rows = values.size
+    return pa.table({
+        "scenario": pa.array([scenario] * rows, type=pa.string()),
+        "rep": pa.array(np.full(rows, rep, dtype=np.int32)),
+        "week": week_columns["week"],
+        "date": week_columns["date"],
+        "financial_year": week_columns["financial_year"],
+        "metric": week_columns["metric"],
+        "value": pa.array(values.reshape(-1), type=pa.float64()),
+    }, schema=TIMESERIES_SCHEMA)
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)
+
+
+@dataclass
+class RunResults:
+    """A results folder read back: its manifest and tables."""
+
+    run_dir: Path
+    manifest: dict[str, Any]
+    timeseries: pd.DataFrame
+    summary: pd.DataFrame
+    deltas: pd.DataFrame
+
+    @property
+    def scenarios(self) -> list[str]:
+        """Scenario names, baseline first."""
+        return list(self.manifest["scenarios"])
+
+
+def read_results(run_dir: Path | str, timeseries: bool = True) -> RunResults:
+    """Read a completed results folder.
+
+    Args:
+        run_dir: the run folder.
+        timeseries: also read ``timeseries.parquet`` (else an empty frame).
+
+    Raises:
+        InputError: the folder is not a completed run (names the missing file or status).
+    """
+    run_dir = Path(run_dir)
+    manifest_path = run_dir / MANIFEST
+    if not manifest_path.is_file():
+        raise InputError(Problem(str(run_dir), "", f"not a results folder (no {MANIFEST})"))
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("status") != "completed":
+        raise InputError(Problem(str(manifest_path), "status",
+                                 f"run is {manifest.get('status')!r}, not completed"
+                                 + (f": {manifest['error']}" if manifest.get("error") else "")))
+    missing = [n for n in (TIMESERIES, SUMMARY, DELTAS) if not (run_dir / n).is_file()]
+    if missing:
+        raise InputError(Problem(str(run_dir), "", f"missing {', '.join(missing)}"))
+    return RunResults(
+        run_dir=run_dir, manifest=manifest,
+        timeseries=pd.read_parquet(run_dir / TIMESERIES) if timeseries else pd.DataFrame(),
+        summary=_read_csv(run_dir / SUMMARY), deltas=_read_csv(run_dir / DELTAS),
+    )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"financial_year": str})

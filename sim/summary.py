@@ -1,0 +1,166 @@
+"""Ensemble statistics: scale back to the county, aggregate by financial year, summarise.
+
+A replication's value for a period (a financial year, or ``all`` for the whole run) is the
+sum of its weekly values for flow metrics and their mean for stock and ratio metrics
+(``Metric.aggregate``). Summaries give the mean and the 5th, 50th and 95th percentiles over
+replications (numpy's default linear interpolation). Deltas are paired: replication *r* of
+a scenario minus replication *r* of the baseline, which share their random numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .calendar import DAYS_PER_WEEK, financial_year
+from .metrics import METRICS
+
+PERIOD_ALL = "all"
+PERCENTILES = (5, 50, 95)
+STAT_COLUMNS = ("mean", "p5", "p50", "p95")
+_EXTENSIVE = np.array([m.extensive for m in METRICS])
+_SUMMED = np.array([m.aggregate == "sum" for m in METRICS])
+
+
+def scale_back(values: np.ndarray, scale: float) -> np.ndarray:
+    """Weekly values (metric x week) of a run at ``scale``, as for the whole county.
+
+    Extensive metrics (counts, money, hours) are divided by ``scale``; ratios are kept.
+    """
+    if scale == 1:
+        return values
+    factors = np.where(_EXTENSIVE, 1.0 / scale, 1.0)
+    return values * factors[:, None]
+
+
+def week_financial_year(week_start: dt.date) -> str:
+    """The financial year holding most of a week's days (that of its middle day).
+
+    A run starting on 1 April then has 52 weeks in its first year, and a change dated
+    1 April falls in the new year's first week.
+    """
+    return financial_year(week_start + dt.timedelta(days=DAYS_PER_WEEK // 2))
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The financial years a run covers, in order, then ``all``, with their week masks."""
+
+    labels: tuple[str, ...]
+    masks: np.ndarray  # bool, period x week
+
+    @classmethod
+    def of(cls, dates: list[dt.date]) -> "Periods":
+        """The periods of a run whose weeks start on ``dates``."""
+        fys = [week_financial_year(d) for d in dates]
+        years = list(dict.fromkeys(fys))
+        masks = np.array([[fy == year for fy in fys] for year in years]
+                         + [[True] * len(dates)], dtype=bool)
+        return cls(tuple(years) + (PERIOD_ALL,), masks)
+
+    @property
+    def weeks(self) -> np.ndarray:
+        """Number of weeks in each period."""
+        return self.masks.sum(axis=1)
+
+    def aggregate(self, values: np.ndarray) -> np.ndarray:
+        """Aggregate weekly values (metric x week) into (metric x period)."""
+        sums = np.stack([values[:, mask].sum(axis=1) for mask in self.masks], axis=1)
+        return np.where(_SUMMED[:, None], sums, sums / self.weeks[None, :])
+
+
+def _stats(samples: np.ndarray, axis: int) -> dict[str, np.ndarray]:
+    low, mid, high = np.percentile(samples, PERCENTILES, axis=axis)
+    return {"mean": samples.mean(axis=axis), "p5": low, "p50": mid, "p95": high}
+
+
+def _frame(scenarios: list[str], periods: Periods, stats: dict[str, np.ndarray],
+           extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """Long table from (scenario x metric x period) arrays."""
+    n_s, n_m, n_p = len(scenarios), len(METRICS), len(periods.labels)
+    grid = np.indices((n_s, n_m, n_p)).reshape(3, -1)
+    columns = {
+        "scenario": np.asarray(scenarios, dtype=object)[grid[0]],
+        "metric": np.asarray([m.name for m in METRICS], dtype=object)[grid[1]],
+        "financial_year": np.asarray(periods.labels, dtype=object)[grid[2]],
+        "unit": np.asarray([m.unit for m in METRICS], dtype=object)[grid[1]],
+        "label": np.asarray([m.label for m in METRICS], dtype=object)[grid[1]],
+        "aggregate": np.asarray([m.aggregate for m in METRICS], dtype=object)[grid[1]],
+        "weeks": periods.weeks[grid[2]],
+    }
+    for name, array in {**(extra or {}), **stats}.items():
+        columns[name] = array.reshape(-1)
+    return pd.DataFrame(columns)
+
+
+def summarise(by_rep: np.ndarray, scenarios: list[str], periods: Periods) -> pd.DataFrame:
+    """Summary over replications.
+
+    Args:
+        by_rep: (scenario x replication x metric x period) aggregated values.
+        scenarios: scenario names, in the order of the first axis.
+        periods: the periods of the last axis.
+
+    Returns:
+        One row per scenario x metric x period with unit, label, aggregate, weeks, mean,
+        p5, p50 and p95.
+    """
+    return _frame(scenarios, periods, _stats(by_rep, axis=1))
+
+
+def paired_deltas(by_rep: np.ndarray, scenarios: list[str], periods: Periods,
+                  baseline: int = 0) -> pd.DataFrame:
+    """Paired differences (scenario_r - baseline_r) for every non-baseline scenario.
+
+    Args:
+        by_rep: (scenario x replication x metric x period) aggregated values.
+        scenarios: scenario names, in the order of the first axis.
+        periods: the periods of the last axis.
+        baseline: index of the baseline on the first axis.
+
+    Returns:
+        One row per non-baseline scenario x metric x period with baseline_mean,
+        scenario_mean and the statistics of the paired differences.
+    """
+    others = [i for i in range(len(scenarios)) if i != baseline]
+    base = by_rep[baseline]
+    chosen = by_rep[others]
+    diffs = chosen - base[None]
+    extra = {"baseline_mean": np.broadcast_to(base.mean(axis=0), diffs.shape[:1] + base.shape[1:]),
+             "scenario_mean": chosen.mean(axis=1)}
+    return _frame([scenarios[i] for i in others], periods, _stats(diffs, axis=1), extra)
+
+
+def headline(summary: pd.DataFrame, deltas: pd.DataFrame, metrics: Sequence[str],
+             periods: Sequence[str]) -> pd.DataFrame:
+    """Selected metrics and periods: each scenario's mean and its change against baseline.
+
+    Args:
+        summary: as written to ``summary.csv``.
+        deltas: as written to ``deltas.csv``.
+        metrics: metric names, in display order.
+        periods: financial years (or ``all``), in display order.
+
+    Returns:
+        Columns metric, label, unit, aggregate, financial_year, scenario, mean, change
+        (mean paired difference; empty for the baseline) and change_pct (against the
+        baseline mean; empty where that is 0).
+    """
+    keys = ["scenario", "metric", "financial_year"]
+    chosen = summary[summary.metric.isin(metrics) & summary.financial_year.isin(periods)]
+    changes = deltas[keys + ["mean", "baseline_mean"]].rename(columns={"mean": "change"})
+    table = chosen.merge(changes, on=keys, how="left")
+    base = table.baseline_mean.where(table.baseline_mean != 0)
+    table["change_pct"] = 100 * table.change / base.abs()
+    order = {"metric": {m: i for i, m in enumerate(metrics)},
+             "financial_year": {p: i for i, p in enumerate(periods)},
+             "scenario": {s: i for i, s in enumerate(dict.fromkeys(summary.scenario))}}
+    table = table.sort_values(by=["metric", "financial_year", "scenario"],
+                              key=lambda col: col.map(order[col.name]))
+    columns = ["metric", "label", "unit", "aggregate", "financial_year", "scenario", "mean",
+               "change", "change_pct"]
+    return table[columns].reset_index(drop=True)

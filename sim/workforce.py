@@ -1,0 +1,65 @@
+"""Care workers: each provider's staff move with hiring, turnover and international recruits.
+
+Pay relative to the outside option (retail, at the National Living Wage plus a premium)
+drives both: turnover falls and hiring rises as care pays more. Hiring and turnover are
+expected flows (staff are large counts); vacancies are posts wanted but unfilled.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .population import weekly_probability
+from .providers import Setting
+
+
+def turnover_hazard(wage_gap, base, elasticity) -> np.ndarray:
+    """Yearly leaving hazard: lower when care pays more than the outside option."""
+    return base * np.exp(-elasticity * np.asarray(wage_gap))
+
+
+def hiring_hazard(wage_gap, base, elasticity) -> np.ndarray:
+    """Yearly hazard that a vacancy is filled: higher when care pays more."""
+    return base * np.exp(elasticity * np.asarray(wage_gap))
+
+
+def vacancy_rate(demand, staff) -> float:
+    """Unfilled posts / posts wanted."""
+    demand_total = float(np.sum(demand))
+    return float(np.maximum(np.asarray(demand) - staff, 0.0).sum()) / demand_total \
+        if demand_total > 0 else 0.0
+
+
+class Workforce:
+    """Weekly staff flows for every open provider."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def step(self) -> None:
+        m, t, p = self.model, self.model.providers, self.model.p
+        rows = np.flatnonzero(t.open)
+        gap = t.wage[rows] / m.economy.outside_wage(p) - 1.0
+        staff, demand = t.staff[rows], t.staff_demand[rows]
+        leavers = staff * weekly_probability(turnover_hazard(
+            gap, p["workforce.turnover_base"], p["workforce.turnover_wage_elasticity"]))
+        vacancies = np.maximum(demand - staff + leavers, 0.0)
+        hires = vacancies * weekly_probability(hiring_hazard(
+            gap, p["workforce.hire_rate"], p["workforce.hire_wage_elasticity"]))
+        unfilled = vacancies - hires
+        arrivals = p["workforce.international_recruits_per_year"] / 52.0
+        total_unfilled = unfilled.sum()
+        international = unfilled * min(arrivals / total_unfilled, 1.0) \
+            if total_unfilled > 0 else 0.0
+        t.staff[rows] = np.minimum(staff - leavers + hires + international, demand)
+        t.fill[rows] = np.where(demand > 0, t.staff[rows] / np.maximum(demand, 1e-9), 1.0)
+
+    def vacancy_rates(self) -> dict[str, float]:
+        t = self.model.providers
+        out = {}
+        for setting in Setting:
+            rows = t.mask(setting)
+            out[setting.name.lower()] = vacancy_rate(t.staff_demand[rows], t.staff[rows])
+        rows = t.open
+        out["all"] = vacancy_rate(t.staff_demand[rows], t.staff[rows])
+        return out
