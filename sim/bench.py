@@ -18,9 +18,10 @@ import numpy as np
 
 from . import parameters as parameters_module
 from .calendar import WEEKS_PER_YEAR
-from .errors import InputError, Problem
+from .errors import InputError
 from .metrics import INDEX
 from .parameters import load_parameters
+from .plan import scale_problems, whole_problems
 from .runner import replication_seeds
 from .scenario import baseline_scenario
 
@@ -78,13 +79,8 @@ def benchmark(years: int, scale: float, reps: int, seed: int = 0,
     Raises:
         InputError: years or reps below 1, or scale not above 0.
     """
-    problems = []
-    if isinstance(years, bool) or not isinstance(years, int) or years < 1:
-        problems.append(Problem("--years", "", f"must be a whole number of at least 1, got {years!r}"))
-    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
-        problems.append(Problem("--reps", "", f"must be a whole number of at least 1, got {reps!r}"))
-    if not scale > 0:
-        problems.append(Problem("--scale", "", f"must be above 0, got {scale!r}"))
+    problems = (whole_problems("--years", years) + whole_problems("--reps", reps)
+                + scale_problems("--scale", scale))
     if problems:
         raise InputError(problems)
     from .model import simulate

@@ -56,6 +56,7 @@ class Commissioner(mesa.Agent):
         self.fee_homecare = p["commissioner.fee_homecare_hourly"]
         self.direct_payment_rate = p["commissioner.direct_payment_hourly"]
         self.budget = p["commissioner.budget_first_year"]
+        self.assessment_capacity = p["commissioner.assessment_capacity_per_week"]
         self.spend_this_year = 0.0
         self.overspent_last_year = False
         self._assessments = _WeeklyRation()
@@ -75,11 +76,13 @@ class Commissioner(mesa.Agent):
             "commissioner.direct_payment_hourly":
                 lambda v: setattr(self, "direct_payment_rate", v),
             "commissioner.budget_first_year": lambda v: setattr(self, "budget", v),
+            "commissioner.assessment_capacity_per_week":
+                lambda v: setattr(self, "assessment_capacity", v),
         }
 
     def start_week(self) -> None:
         p = self.model.p
-        self._assessments.refill(p["commissioner.assessment_capacity_per_week"])
+        self._assessments.refill(self.assessment_capacity)
         self._reablement.refill(p["commissioner.reablement_capacity_per_week"])
 
     def assessments_this_week(self) -> int:
@@ -110,6 +113,7 @@ class Commissioner(mesa.Agent):
         self.fee_homecare *= factor
         self.direct_payment_rate *= factor
         self.budget *= 1.0 + p["commissioner.budget_growth"]
+        self.assessment_capacity *= 1.0 + p["commissioner.assessment_capacity_growth"]
         self.spend_this_year = 0.0
 
     def pay(self, amount: float) -> None:

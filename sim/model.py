@@ -62,7 +62,7 @@ class CareMarketModel(mesa.Model):
         self.workforce = Workforce(self)
         self.commissioner = Commissioner(self)
         self.recorder = MetricRecorder(self.weeks)
-        self.deaths = 0
+        self.deaths = self.recovered = self.arrivals = 0
         build_county(self)
 
     def _schedule(self, scenario: Scenario, params: Parameters) -> dict[int, dict]:
@@ -138,6 +138,7 @@ class CareMarketModel(mesa.Model):
                                               size=district.size,
                                               p=p["need.onset_level_shares"])
         add_residents(r, p, district, band, sex, levels.astype(np.int8), self.streams["onset"])
+        self.arrivals = district.size
         self.pathway.hospital_admissions()
 
     def _deaths(self, band: np.ndarray) -> np.ndarray:

@@ -78,6 +78,7 @@ class Pathway:
         r.in_hospital[new] = True
         r.since[new] = m.week
         r.status[new] = Status.QUEUED
+        self.counts["requests"] += int(new.sum())
         self._review_after_admission(np.flatnonzero(
             worse & in_states(r.status, HOME_SERVICES) & in_states(r.wanted, HOME_SERVICES)))
 

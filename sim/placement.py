@@ -84,8 +84,10 @@ class Placement:
             fee, t.unit_cost[homes], occupied / np.maximum(t.beds[homes], 1.0),
             p["care_homes.council_refusal_occupancy"]) & (t.quality[homes] != INADEQUATE)
         dist = self.distance[:, t.district[homes]]
-        reachable = (dist <= p["placement.max_distance_km"]) & \
-            (t.fill[homes] >= p["placement.min_staffing_for_admissions"])[None, :]
+        staffed = (t.fill[homes] >= p["placement.min_staffing_for_admissions"])[None, :]
+        reachable = {False: (dist <= p["placement.max_distance_km"]) & staffed,
+                     True: np.broadcast_to(staffed, dist.shape)}
+        widen = (m.week - r.since[seekers]) >= p["placement.weeks_before_wider_search"]
         score = p["placement.quality_score"][t.quality[homes]][None, :] - \
             p["placement.distance_weight"] * dist
         in_block = block_free >= 1.0
@@ -93,8 +95,8 @@ class Placement:
         # static acceptability and scores by [service][council][district]
         right_type = {Status.NURSING: t.nursing[homes],
                       Status.RESIDENTIAL: np.ones(homes.size, bool)}
-        static_ok = {(s, c): reachable & right_type[s] & (council_ok if c else True)
-                     for s in right_type for c in (False, True)}
+        static_ok = {(s, c, w): reachable[w] & right_type[s] & (council_ok if c else True)
+                     for s in right_type for c in (False, True) for w in (False, True)}
         static_score = {
             True: score + p["placement.framework_bonus"] * (t.framework[homes] | in_block),
             False: score - p["placement.price_weight"] * t.selffunder_price[homes] / fee}
@@ -102,17 +104,18 @@ class Placement:
         rng = m.streams["choice"]
         council_funded = self._fund(seekers, r.wanted[seekers])
 
-        def room(service: int, council: bool) -> bool:
-            return bool((static_ok[(service, council)].any(axis=0) &
+        def room(service: int, council: bool, wide: bool) -> bool:
+            return bool((static_ok[(service, council, wide)].any(axis=0) &
                          (free_for[council] >= 1.0)).any())
 
         has_room = {key: room(*key) for key in static_ok}
         services, districts = r.wanted[seekers].tolist(), r.district[seekers].tolist()
-        for i, service, district, council in zip(seekers.tolist(), services, districts,
-                                                 council_funded.tolist()):
-            if not has_room[(service, council)]:
+        for i, service, district, council, wide in zip(
+                seekers.tolist(), services, districts, council_funded.tolist(), widen.tolist()):
+            key = (service, council, wide)
+            if not has_room[key]:
                 continue
-            ok = static_ok[(service, council)][district] & (free_for[council] >= 1.0)
+            ok = static_ok[key][district] & (free_for[council] >= 1.0)
             if not ok.any():
                 continue
             noisy = static_score[council][district] + rng.gumbel(size=homes.size)

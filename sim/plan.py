@@ -157,7 +157,7 @@ def check_scenarios(targets: Sequence[str | Path], *, years: float | None = None
     Raises:
         InputError: listing every problem found.
     """
-    problems = _option_problems(DEFAULT_REPS, years, DEFAULT_SEED, 1.0, 1)
+    problems = _years_problems(years)
     params = load_parameters(Path(params_dir or parameters_module.DEFAULT_PARAMS_DIR))
     weeks = int(round(_horizon(params, years, problems) * WEEKS_PER_YEAR))
     files, scenarios = _scenarios(targets, params, weeks, problems)
@@ -166,25 +166,33 @@ def check_scenarios(targets: Sequence[str | Path], *, years: float | None = None
     return files, scenarios
 
 
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def whole_problems(option: str, value: Any, low: int = 1) -> list[Problem]:
+    """A problem naming ``option`` unless ``value`` is a whole number of at least ``low``."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= low:
+        return []
+    return [Problem(option, "", f"must be a whole number of at least {low}, got {value!r}")]
+
+
+def scale_problems(option: str, value: Any) -> list[Problem]:
+    """A problem naming ``option`` unless ``value`` is a number above 0."""
+    if not isinstance(value, bool) and isinstance(value, (int, float)) and value > 0:
+        return []
+    return [Problem(option, "", "must be above 0 (e.g. 0.1 simulates a tenth of the county), "
+                    f"got {value!r}")]
+
+
+def _years_problems(years: Any) -> list[Problem]:
+    """A problem unless ``years`` is None (the default horizon) or a number of at least 1."""
+    if years is None or (not isinstance(years, bool) and isinstance(years, (int, float))
+                         and years >= 1):
+        return []
+    return [Problem("--years", "", f"must be at least 1 year, got {years!r}")]
 
 
 def _option_problems(reps: Any, years: Any, seed: Any, scale: Any, jobs: Any) -> list[Problem]:
-    problems = []
-    if not _whole(reps) or reps < 1:
-        problems.append(Problem("--reps", "", f"must be a whole number of at least 1, got {reps!r}"))
-    if years is not None and (isinstance(years, bool) or not isinstance(years, (int, float))
-                              or not years >= 1):
-        problems.append(Problem("--years", "", f"must be at least 1 year, got {years!r}"))
-    if not _whole(seed) or seed < 0:
-        problems.append(Problem("--seed", "", f"must be a whole number, 0 or more, got {seed!r}"))
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
-        problems.append(Problem("--scale", "", "must be above 0 (e.g. 0.1 simulates a tenth "
-                                f"of the county), got {scale!r}"))
-    if not _whole(jobs) or jobs < 1:
-        problems.append(Problem("--jobs", "", f"must be a whole number of at least 1, got {jobs!r}"))
-    return problems
+    return (whole_problems("--reps", reps) + _years_problems(years)
+            + whole_problems("--seed", seed, low=0) + scale_problems("--scale", scale)
+            + whole_problems("--jobs", jobs))
 
 
 def _overrides(sets: Sequence[str], params: Parameters) -> tuple[dict[str, Any], list[Problem]]:

@@ -37,7 +37,7 @@ from .fileio import atomic_path, plain, write_json, write_text
 from .manifest import new_manifest, now, write_manifest
 from .metrics import METRICS
 from .plan import MANIFEST, RunPlan
-from .runner import Ensemble, JobFailedError, JobResult, run_ensemble
+from .runner import Ensemble, JobFailedError, JobResult, job_file, run_ensemble
 from .scenario import Scenario
 from .summary import Periods, paired_deltas, summarise, week_financial_year
 
@@ -105,7 +105,7 @@ def execute(plan: RunPlan, command: list[str], executor: Executor | None = None,
     started = time.perf_counter()
     ensemble = None
     try:
-        write_inputs(run_dir, plan.scenarios, plan)
+        write_inputs(run_dir, plan)
         ensemble = run_ensemble(plan.scenarios, plan.params, plan.reps, plan.seed, plan.weeks,
                                 plan.scale, executor=executor, jobs=plan.jobs, run_dir=run_dir,
                                 progress=progress)
@@ -138,6 +138,8 @@ def _finish(manifest: dict[str, Any], run_dir: Path, started: float,
             job["status"] = "reused" if results[key].status == "reused" else "completed"
             job["elapsed_s"] = round(results[key].elapsed_s, 3)
             job["file"] = f"jobs/{Path(results[key].path).name}" if results[key].path else None
+        elif job_file(run_dir, *key).exists():  # finished before an interrupt
+            job["status"], job["file"] = "completed", f"jobs/{job_file(run_dir, *key).name}"
         else:
             job["status"] = "failed" if key == failed else "not run"
     write_manifest(run_dir, manifest)
@@ -151,10 +153,10 @@ def _describe(error: BaseException | None) -> str | None:
     return f"{type(error).__name__}: {error}"
 
 
-def write_inputs(run_dir: Path, scenarios: list[Scenario], plan: RunPlan) -> None:
+def write_inputs(run_dir: Path, plan: RunPlan) -> None:
     """Write each resolved scenario as YAML and the resolved parameters as JSON."""
     folder = run_dir / SCENARIOS_FOLDER
-    for scenario in scenarios:
+    for scenario in plan.scenarios:
         text = yaml.safe_dump(scenario_document(scenario), sort_keys=False, allow_unicode=True)
         write_text(folder / f"{scenario.name}.yaml", text)
     write_json(folder / PARAMETERS_FILE, {

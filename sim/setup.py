@@ -39,7 +39,10 @@ def build_county(model) -> None:
 
 
 def _allocate(total: int, shares: np.ndarray, rng) -> np.ndarray:
-    return rng.multinomial(total, shares / shares.sum())
+    """Split ``total`` providers over districts by share, one at least in each district
+    while there are enough to go round (small ``--scale`` runs keep every district served)."""
+    floor = 1 if total >= shares.size else 0
+    return floor + rng.multinomial(total - floor * shares.size, shares / shares.sum())
 
 
 def _create_agents(model, setting: Setting, rows: np.ndarray) -> None:
