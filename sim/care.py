@@ -10,10 +10,11 @@ import numpy as np
 from .calendar import DAYS_PER_WEEK
 from .charging import (assessable_capital, capital_drawdown, is_self_funder,
                        weekly_contribution)
-from .finance import care_home_staff_cost, homecare_cost_per_hour
 from .population import weekly_probability
 from .providers import Setting
-from .residents import NO_PROVIDER, Funding, Status, in_states
+from .residents import CARE_HOME, NO_PROVIDER, Funding, Status, in_states
+
+FULLY_MET = (Status.RESIDENTIAL, Status.NURSING, Status.REABLEMENT)
 
 
 @dataclass
@@ -185,21 +186,27 @@ class CareDelivery:
         acc.handbacks = back.size
 
     def _outcomes(self, acc: WeekAccounts, delivered: np.ndarray) -> None:
-        """Unmet need, delayed discharges and wellbeing for every resident."""
+        """Unmet need, delayed discharges and wellbeing for every resident.
+
+        Needs are fully met in a care home, in reablement and in hospital; at home, unpaid
+        care covers part and homecare or a direct payment the rest as far as delivered.
+        """
         m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
-        needed = p["need.hours_needed"][r.need]
-        unpaid = np.where(r.has_carer, needed * p["unpaid_care.carer_cover_share"], 0.0)
-        in_home = in_states(r.status, (Status.RESIDENTIAL, Status.NURSING))
-        fully_met = in_home | (r.status == Status.REABLEMENT) | r.in_hospital
-        paid = np.where(r.status == Status.DIRECT_PAYMENT,
-                        p["homecare.package_hours"][r.need], delivered)
-        unmet = np.where(fully_met, 0.0, np.maximum(needed - unpaid - paid, 0.0))
+        needed = p["need.hours_needed"]
+        after_carer = needed[:, None] * np.array([1.0, 1.0 - p["unpaid_care.carer_cover_share"]])
+        dp = np.flatnonzero(r.status == Status.DIRECT_PAYMENT)
+        delivered[dp] = p["homecare.package_hours"][r.need[dp]]
+        unmet = np.maximum(after_carer[r.need, r.has_carer.view(np.int8)] - delivered, 0.0)
+        fully_met = in_states(r.status, FULLY_MET) | r.in_hospital
+        unmet[fully_met] = 0.0
         acc.unmet_need_hours = float(unmet.sum())
         delayed = r.in_hospital & (m.week - r.since >= p["pathway.hospital_acute_weeks"])
-        acc.delayed_days = float(delayed.sum() * DAYS_PER_WEEK)
+        acc.delayed_days = float(np.count_nonzero(delayed) * DAYS_PER_WEEK)
+        in_home = in_states(r.status, CARE_HOME)
         score = np.where(in_home, p["wellbeing.score_care_home"], p["wellbeing.score_at_home"])
-        score = score - p["wellbeing.unmet_need_penalty"] * unmet / np.maximum(needed, 1e-9)
-        served = r.provider >= 0
+        penalty = p["wellbeing.unmet_need_penalty"] / np.maximum(needed, 1e-9)
+        score -= penalty[r.need] * unmet
+        served = np.flatnonzero(r.provider >= 0)
         score[served] += p["wellbeing.quality_adjustment"][t.quality[r.provider[served]]]
-        score = np.where(delayed, p["wellbeing.score_delayed_discharge"], score)
+        score[delayed] = p["wellbeing.score_delayed_discharge"]
         acc.wellbeing = float(score.sum())

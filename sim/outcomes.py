@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .care import WeekAccounts
-from .placement import waiting_for
+from .placement import waiting_mask
 from .providers import Setting
 from .residents import CARE_HOME, Funding, Status, in_states
 
@@ -24,7 +24,7 @@ def _people(model) -> dict[str, float]:
     on_homecare = r.status == Status.HOMECARE
     dp = r.status == Status.DIRECT_PAYMENT
     queued = r.status == Status.QUEUED
-    waiting_placement = waiting_for(r, (Status.HOMECARE, *CARE_HOME)).size
+    waiting_placement = int(np.count_nonzero(waiting_mask(r, (Status.HOMECARE, *CARE_HOME))))
     n_home = int(in_home.sum())
     return {
         "people_in_care_homes": n_home,

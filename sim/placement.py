@@ -19,11 +19,16 @@ INADEQUATE = 3
 NOT_WAITING = (Status.QUEUED, Status.REABLEMENT)
 
 
+def waiting_mask(r, services) -> np.ndarray:
+    """People assessed as needing one of ``services`` who do not yet have it."""
+    return in_states(r.wanted, services) & (r.status != r.wanted) & \
+        ~in_states(r.status, NOT_WAITING)
+
+
 def waiting_for(r, services) -> np.ndarray:
-    """Rows of people assessed as needing one of ``services`` who do not yet have it,
-    the urgent (in hospital or displaced) first, then by how long they have waited."""
-    rows = np.flatnonzero(in_states(r.wanted, services) & (r.status != r.wanted) &
-                          ~in_states(r.status, NOT_WAITING))
+    """Rows of people waiting for one of ``services``, the urgent (in hospital or
+    displaced) first, then by how long they have waited."""
+    rows = np.flatnonzero(waiting_mask(r, services))
     urgent = r.in_hospital[rows] | r.displaced[rows]
     return rows[np.lexsort((r.id[rows], r.since[rows], ~urgent))]
 

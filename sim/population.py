@@ -28,9 +28,9 @@ def weekly_from_annual_probability(prob_per_year) -> np.ndarray:
 
 
 def age_band_of(age: np.ndarray) -> np.ndarray:
-    """Age band index (0 = 65-69 ... 5 = 90+) of exact ages."""
-    band = ((age - FIRST_AGE) // AGE_BAND_WIDTH_YEARS).astype(np.int64)
-    return np.clip(band, 0, N_BANDS - 1)
+    """Age band index (0 = 65-69 ... 5 = 90+) of exact ages (ages under 65 count as 65)."""
+    years_over = np.maximum(np.asarray(age, dtype=float) - FIRST_AGE, 0.0)
+    return np.minimum((years_over * (1.0 / AGE_BAND_WIDTH_YEARS)).astype(np.int8), N_BANDS - 1)
 
 
 class Population:

@@ -1,7 +1,9 @@
 """Residents with care needs, stored column-wise (one numpy array per attribute).
 
-Rows ``0..n-1`` are the living residents, in order of their stable ``id``; removing
-residents compacts the arrays, keeping that order. ``ResidentView`` shows one resident by id.
+Rows ``0..n-1`` are the living residents. Each has a stable ``id``; removing residents fills
+their rows with rows from the end of the table (so row order is not id order: rules that
+need an order sort explicitly), and an id-to-row index finds anyone by id.
+``ResidentView`` shows one resident by id.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class ResidentTable:
         self.n = 0
         self.next_id = 0
         self._cols = {name: np.zeros(capacity, dtype=dt) for name, dt in COLUMNS.items()}
+        self._row_of_id = np.full(capacity, -1, dtype=np.int64)
 
     def __getattr__(self, name: str) -> np.ndarray:
         cols = self.__dict__.get("_cols")
@@ -81,25 +84,43 @@ class ResidentTable:
         rows = slice(self.n, self.n + count)
         for name, col in self._cols.items():
             col[rows] = values.get(name, _DEFAULTS.get(name, 0))
-        self._cols["id"][rows] = np.arange(self.next_id, self.next_id + count)
+        ids = np.arange(self.next_id, self.next_id + count)
+        self._cols["id"][rows] = ids
+        if self.next_id + count > self._row_of_id.size:
+            grown = np.full(max(self.next_id + count, 2 * self._row_of_id.size), -1, np.int64)
+            grown[: self._row_of_id.size] = self._row_of_id
+            self._row_of_id = grown
+        self._row_of_id[ids] = np.arange(rows.start, rows.stop)
         self.next_id += count
         self.n += count
         return rows
 
     def remove(self, mask: np.ndarray) -> None:
-        """Drop the residents where ``mask`` is true, keeping the others in id order."""
-        keep = ~mask
-        kept = int(keep.sum())
+        """Drop the residents where ``mask`` is true, moving rows from the end into the gaps."""
+        gone = np.flatnonzero(mask)
+        if gone.size == 0:
+            return
+        new_n = self.n - gone.size
+        holes = gone[gone < new_n]
+        movers = new_n + np.flatnonzero(~mask[new_n:])
+        self._row_of_id[self._cols["id"][gone]] = -1
         for col in self._cols.values():
-            col[:kept] = col[: self.n][keep]
-        self.n = kept
+            col[holes] = col[movers]
+        self._row_of_id[self._cols["id"][holes]] = holes
+        self.n = new_n
 
     def rows_of(self, ids: np.ndarray) -> np.ndarray:
         """Rows of the given ids (ids must be alive)."""
-        rows = np.searchsorted(self.id, ids)
-        if np.any(rows >= self.n) or np.any(self.id[np.minimum(rows, self.n - 1)] != ids):
+        ids = np.asarray(ids, dtype=np.int64)
+        if np.any((ids < 0) | (ids >= self.next_id)):
+            raise KeyError("some ids were never issued")
+        rows = self._row_of_id[ids]
+        if np.any(rows < 0):
             raise KeyError("some ids are not living residents")
         return rows
+
+    def is_alive(self, resident_id: int) -> bool:
+        return 0 <= resident_id < self.next_id and self._row_of_id[resident_id] >= 0
 
     def view(self, resident_id: int) -> "ResidentView":
         return ResidentView(self, int(resident_id))
@@ -128,8 +149,7 @@ class ResidentView:
 
     @property
     def alive(self) -> bool:
-        rows = np.searchsorted(self._table.id, self.id)
-        return rows < self._table.n and self._table.id[rows] == self.id
+        return self._table.is_alive(self.id)
 
     def __getattr__(self, name: str):
         if name not in COLUMNS:

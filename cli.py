@@ -1,0 +1,362 @@
+"""The ``caremarket`` command line: parse options, call the ``sim`` API, print.
+
+Only this module prints. Heavy imports (numpy, pandas, Mesa, the model) happen inside the
+commands, so ``caremarket --help`` answers at once. Expected errors (bad scenario files,
+options or parameters) print one ``Error:`` line per problem and exit with code 1;
+``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+# Defaults of `caremarket run` (also documented in README.md; tests check they match
+# sim.plan's, which cannot be imported here without slowing `--help`).
+DEFAULT_REPS = 10
+DEFAULT_SEED = 20250401
+DEFAULT_JOBS = 1
+DEFAULT_SCALE = 1.0
+DEFAULT_OUT = "results"
+# Defaults of `caremarket bench`.
+BENCH_YEARS = 10
+BENCH_REPS = 3
+BENCH_SEED = 0
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+INTERRUPTED_EXIT_CODE = 130
+
+_DEBUG = "caremarket.debug"
+_ARGV = "caremarket.argv"
+
+
+class CareMarketGroup(click.Group):
+    """A group that turns expected errors into short messages and exit code 1."""
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        argv = list(args)
+        try:
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            exc.exit_code = 1
+            raise
+        ctx.meta[_ARGV] = argv
+        return ctx
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            exc.exit_code = 1
+            raise
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.meta.get(_DEBUG) or not _expected(exc):
+                raise
+            _print_error(exc)
+            ctx.exit(1)
+
+
+def _expected(exc: Exception) -> bool:
+    from sim.errors import InputError
+    from sim.runner import JobFailedError
+
+    return isinstance(exc, (InputError, JobFailedError))
+
+
+def _print_error(exc: Exception) -> None:
+    from sim.errors import InputError
+
+    if isinstance(exc, InputError):
+        for problem in exc.problems:
+            click.echo(f"Error: {problem}", err=True)
+    else:
+        click.echo(f"Error: {exc}", err=True)
+        click.echo("Run with --debug to see the traceback.", err=True)
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_DEBUG] = True
+        logging.getLogger("sim").setLevel(logging.DEBUG)
+
+
+def debug_option(function: Callable) -> Callable:
+    """``--debug``: show tracebacks and debug logs (on the group and on each command)."""
+    return click.option("--debug", is_flag=True, expose_value=False, is_eager=True,
+                        callback=_set_debug,
+                        help="Show the full traceback of errors, and debug logs.")(function)
+
+
+def params_option(function: Callable) -> Callable:
+    """``--params DIR``: another parameter folder (e.g. a council's calibrated set)."""
+    return click.option("--params", "params_dir", metavar="DIR", default=None,
+                        type=click.Path(file_okay=False),
+                        help="Parameter folder [default: the package's sim/params].")(function)
+
+
+def years_option(function: Callable) -> Callable:
+    """``--years``: the horizon (default: the parameter run.horizon_years)."""
+    return click.option("--years", type=int, default=None,
+                        help="Years to simulate, weekly [default: parameter "
+                             "run.horizon_years].")(function)
+
+
+def scenario_targets(function: Callable) -> Callable:
+    """Scenario files and folders (every *.yaml in a folder)."""
+    return click.argument("targets", nargs=-1, required=True,
+                          metavar="SCENARIO_OR_FOLDER...")(function)
+
+
+def _version() -> str:
+    from sim.manifest import caremarket_version
+
+    return caremarket_version()
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"caremarket {_version()}")
+        ctx.exit()
+
+
+@click.group(cls=CareMarketGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_version, help="Show the version and exit.")
+@debug_option
+def main() -> None:
+    """caremarket: an agent-based model of a council's adult social care market.
+
+    Try market-shaping interventions on a simulated market (scenario files) and compare
+    outcomes and costs with the baseline, with uncertainty from replications.
+    """
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", level=logging.WARNING)
+
+
+@main.command()
+@scenario_targets
+@click.option("--reps", type=int, default=DEFAULT_REPS, show_default=True,
+              help="Replications per scenario (replication r of every scenario shares "
+                   "its random numbers).")
+@years_option
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="Base seed: replication r uses SeedSequence(seed).spawn(reps)[r].")
+@click.option("--jobs", type=int, default=DEFAULT_JOBS, show_default=True,
+              help="Worker processes (results do not depend on it).")
+@click.option("--out", default=DEFAULT_OUT, show_default=True, type=click.Path(),
+              help="Folder that receives the run folder <out>/<run-id>/.")
+@click.option("--scale", type=float, default=DEFAULT_SCALE, show_default=True,
+              help="Share of the county simulated (population and capacity alike); "
+                   "results are scaled back to the whole county.")
+@click.option("--set", "sets", multiple=True, metavar="PARAM=VALUE",
+              help="Override a parameter for every scenario, the baseline included "
+                   "(repeatable), e.g. --set commissioner.fee_homecare_hourly=26.5")
+@click.option("--resume", type=click.Path(file_okay=False), default=None,
+              help="Complete an interrupted run folder made from the same inputs.")
+@params_option
+@debug_option
+@click.pass_context
+def run(ctx: click.Context, targets: tuple[str, ...], reps: int, years: int | None,
+        seed: int, jobs: int, out: str, scale: float, sets: tuple[str, ...],
+        resume: str | None, params_dir: str | None) -> None:
+    """Run scenarios against the baseline and write a results folder.
+
+    SCENARIO_OR_FOLDER: scenario files, or folders meaning every *.yaml in them. The
+    baseline is always included. Everything is checked before anything is written.
+    """
+    from sim.plan import plan_run
+    from sim.results import execute, open_run_dir
+    from sim.runner import JobFailedError
+
+    started = time.perf_counter()
+    plan = plan_run(targets, reps=reps, years=years, seed=seed, scale=scale, jobs=jobs,
+                    out=out, sets=sets, params_dir=params_dir, resume=resume)
+    run_dir = open_run_dir(plan)
+    click.echo(f"Running {len(plan.scenarios)} scenarios x {plan.reps} replications, "
+               f"{_number(plan.years)} years from {plan.start} (scale {plan.scale:g}, "
+               f"{plan.jobs} worker{'s' if plan.jobs > 1 else ''}) into {run_dir}", err=True)
+    command = ["caremarket", *ctx.meta.get(_ARGV, [])]
+    with ProgressBar(len(plan.scenarios) * plan.reps) as progress:
+        try:
+            execute(plan, command, progress=progress, run_dir=run_dir)
+        except KeyboardInterrupt:
+            click.echo(f"\nInterrupted. Finished jobs are kept in {run_dir}; complete the "
+                       f"run with:\n  {plan.reproduce()} --resume {shlex.quote(str(run_dir))}",
+                       err=True)
+            ctx.exit(INTERRUPTED_EXIT_CODE)
+        except JobFailedError:
+            click.echo(f"The run failed; {run_dir / 'manifest.json'} records what ran.",
+                       err=True)
+            raise
+    click.echo(f"Results: {run_dir}")
+    click.echo(f"Elapsed: {time.perf_counter() - started:.1f} s")
+    click.echo("")
+    click.echo(_headline_text(run_dir))
+
+
+class ProgressBar:
+    """A tqdm bar fed by ``progress(done, total)``; silent when stderr is not a terminal."""
+
+    def __init__(self, total: int):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, unit="run", desc="Simulating", file=sys.stderr,
+                        disable=not sys.stderr.isatty())
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        return self.update
+
+    def update(self, done: int, _total: int) -> None:
+        self.bar.update(done - self.bar.n)
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.close()
+
+
+def _headline_text(run_dir: Any) -> str:
+    from sim.metrics import HEADLINE
+    from sim.results import read_results
+    from sim.summary import PERIOD_ALL, headline
+
+    results = read_results(run_dir, timeseries=False)
+    first_year = results.summary.financial_year.iloc[0]
+    periods = [first_year, PERIOD_ALL] if first_year != PERIOD_ALL else [PERIOD_ALL]
+    table = headline(results.summary, results.deltas, HEADLINE, periods)
+    return format_headline(table, periods, results.manifest["reps"])
+
+
+def format_headline(table: Any, periods: list[str], reps: int) -> str:
+    """The headline table as text: a block per metric, a row per scenario."""
+    names = {p: ("year 1 " if i == 0 and len(periods) > 1 else "") +
+             (p if p != "all" else "whole run") for i, p in enumerate(periods)}
+    width = max(len("scenario"), *(len(s) for s in table.scenario)) + 2
+    header = "".ljust(width) + "".join(f"{names[p]:>16}{'change':>22}" for p in periods)
+    lines = [f"Headline metrics: mean of {reps} replications; change = mean paired "
+             "difference against baseline; flows are totals over the period, stocks and "
+             "ratios its average.", header]
+    for _metric, rows in table.groupby("metric", sort=False):
+        first = rows.iloc[0]
+        kind = "total" if first["aggregate"] == "sum" else "average"
+        lines.append(f"{first['label']} ({first['unit']}, {kind})")
+        for scenario, cells in rows.groupby("scenario", sort=False):
+            line = f"  {scenario}".ljust(width)
+            for period in periods:
+                cell = cells[cells.financial_year == period].iloc[0]
+                line += f"{_fmt(cell['mean'], cell['unit']):>16}{_change(cell):>22}"
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _fmt(value: float, unit: str, signed: bool = False) -> str:
+    sign = "+" if signed and value > 0 else ""
+    if value != value:  # NaN
+        return "n/a"
+    if value == 0:
+        return "0"
+    if unit == "GBP":
+        for size, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+            if abs(value) >= size:
+                return f"{sign}{'-' if value < 0 else ''}£{abs(value) / size:,.1f}{suffix}"
+        return f"{sign}{'-' if value < 0 else ''}£{abs(value):,.0f}"
+    if unit in ("ratio", "index") and abs(value) < 10:
+        return f"{sign}{value:.3f}"
+    return f"{sign}{value:,.0f}" if abs(value) >= 100 else f"{sign}{value:,.1f}"
+
+
+def _change(cell: Any) -> str:
+    change, pct = cell["change"], cell["change_pct"]
+    if change != change:  # NaN: the baseline has no change
+        return ""
+    return _fmt(change, cell["unit"], signed=True) + ("" if pct != pct else f" ({pct:+.1f}%)")
+
+
+@main.command()
+@scenario_targets
+@years_option
+@params_option
+@debug_option
+def validate(targets: tuple[str, ...], years: int | None, params_dir: str | None) -> None:
+    """Check scenario files and report every problem in every file.
+
+    Exits with code 1 if any file has a problem.
+    """
+    from sim.plan import check_scenarios
+
+    files, scenarios = check_scenarios(targets, years=years, params_dir=params_dir)
+    changes = sum(len(s.changes) for s in scenarios)
+    click.echo(f"OK: {len(files)} file{'s' if len(files) != 1 else ''}, "
+               f"{len(scenarios)} scenarios (baseline included), "
+               f"{changes} parameter change{'s' if changes != 1 else ''}.")
+
+
+@main.command()
+@click.argument("prefix", required=False, default="")
+@params_option
+@debug_option
+def params(prefix: str, params_dir: str | None) -> None:
+    """List parameters: path, value, unit, status and source.
+
+    PREFIX limits the list to paths starting with it, e.g. `caremarket params charging`.
+    """
+    from sim.paramtable import parameter_rows
+
+    rows = parameter_rows(prefix, params_dir)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join(cells + [row[-1]]).rstrip())
+
+
+@main.command()
+@click.option("--years", type=int, default=BENCH_YEARS, show_default=True,
+              help="Years per replication.")
+@click.option("--scale", type=float, default=DEFAULT_SCALE, show_default=True,
+              help="Share of the county simulated.")
+@click.option("--reps", type=int, default=BENCH_REPS, show_default=True,
+              help="Replications to time.")
+@click.option("--seed", type=int, default=BENCH_SEED, show_default=True, help="Base seed.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the figures to this JSON file.")
+@params_option
+@debug_option
+def bench(years: int, scale: float, reps: int, seed: int, json_path: str | None,
+          params_dir: str | None) -> None:
+    """Time whole replications of the default baseline on one core.
+
+    Runs in this process, one replication after another, with numerical libraries held
+    to one thread. Prints wall seconds per replication, resident-weeks per second and
+    peak memory.
+    """
+    for variable in THREAD_VARIABLES:
+        os.environ.setdefault(variable, "1")
+    from sim.bench import benchmark
+    from sim.calendar import WEEKS_PER_YEAR
+    from sim.fileio import write_json
+
+    click.echo(f"Benchmark: baseline, {years} years ({years * WEEKS_PER_YEAR} weeks), "
+               f"scale {scale:g}, {reps} replications, one process", err=True)
+    result = benchmark(years=years, scale=scale, reps=reps, seed=seed, params_dir=params_dir)
+    rss = "n/a" if result.peak_rss_mb is None else f"{result.peak_rss_mb:,.0f} MB"
+    click.echo(f"wall time per replication: {result.median_s:.2f} s median "
+               f"(range {min(result.wall_s):.2f} to {max(result.wall_s):.2f} s)")
+    click.echo(f"resident-weeks per second: {result.resident_weeks_per_s:,.0f}")
+    click.echo(f"peak memory (RSS):         {rss}")
+    if json_path:
+        write_json(json_path, result.to_dict())
+        click.echo(f"Wrote {json_path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""The results folder: layout, manifest, timeseries, summary and paired deltas."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import sim.model
+from sim.errors import InputError
+from sim.metrics import BY_NAME, METRICS
+from sim.plan import plan_run
+from sim.results import execute, new_run_dir, read_results
+from sim.runner import JobFailedError, job_file
+from sim.summary import PERIOD_ALL, Periods, paired_deltas, summarise, week_financial_year
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+REPS, YEARS, SCALE, SEED = 3, 2, 0.05, 11
+KEYS = ["scenario", "metric", "financial_year"]
+SAME_AS_BASELINE = """\
+name: same_as_baseline
+label: Same as baseline
+description: No changes at all; its paired differences must be exactly zero.
+"""
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("inputs")
+    (folder / "same.yaml").write_text(SAME_AS_BASELINE, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, inputs) -> Path:
+    out = tmp_path_factory.mktemp("results")
+    plan = plan_run([SCENARIOS, inputs / "same.yaml"], reps=REPS, years=YEARS, seed=SEED,
+                    scale=SCALE, jobs=2, out=out)
+    return execute(plan, ["caremarket", "run", "(test)"])
+
+
+@pytest.fixture(scope="module")
+def results(run_dir):
+    return read_results(run_dir)
+
+
+def test_folder_layout(run_dir):
+    assert re.fullmatch(r"\d{8}-\d{6}-[0-9a-f]{6}", run_dir.name)
+    names = {p.name for p in run_dir.iterdir()}
+    assert names == {"manifest.json", "scenarios", "jobs", "timeseries.parquet",
+                     "summary.csv", "deltas.csv"}
+    assert {p.name for p in (run_dir / "scenarios").iterdir()} == {
+        "baseline.yaml", "homecare_fee_uplift.yaml", "same_as_baseline.yaml",
+        "parameters.json"}
+    assert len(list((run_dir / "jobs").glob("*.npy"))) == 3 * REPS
+    assert not list(run_dir.rglob("*.tmp"))
+
+
+def test_resolved_scenario_and_parameters_are_recorded(run_dir, results):
+    fee = yaml.safe_load((run_dir / "scenarios" / "homecare_fee_uplift.yaml").read_text())
+    assert fee["name"] == "homecare_fee_uplift" and fee["label"] and fee["description"]
+    change = fee["changes"][0]
+    assert change["param"] == "commissioner.fee_homecare_hourly"
+    assert change["value"] == 28.0 and change["from"] == "2026-04-01"
+    assert "homecareassociation.org.uk" in change["source"]
+    saved = json.loads((run_dir / "scenarios" / "parameters.json").read_text())
+    assert saved["fingerprint"] == results.manifest["parameters_fingerprint"]
+    assert saved["values"]["commissioner.fee_homecare_hourly"] > 0
+
+
+def test_manifest(run_dir, results):
+    manifest = results.manifest
+    assert manifest["status"] == "completed" and manifest["error"] is None
+    assert manifest["run_id"] == run_dir.name
+    assert manifest["command"] == ["caremarket", "run", "(test)"]
+    assert manifest["reps"] == REPS and manifest["seed"] == SEED and manifest["scale"] == SCALE
+    assert manifest["years"] == YEARS and manifest["weeks"] == YEARS * 52
+    assert manifest["scenarios"] == ["baseline", "homecare_fee_uplift", "same_as_baseline"]
+    assert set(manifest["versions"]) >= {"caremarket", "python", "numpy", "mesa", "pandas"}
+    assert set(manifest["git"]) == {"commit", "dirty"}
+    assert manifest["elapsed_s"] >= 0 and manifest["created"] <= manifest["finished"]
+    hashes = {Path(k).name: v for k, v in manifest["input_files"].items()}
+    fee = SCENARIOS / "homecare_fee_uplift.yaml"
+    assert hashes[fee.name] == hashlib.sha256(fee.read_bytes()).hexdigest()
+    assert "commissioner.yaml" in hashes
+    assert [j["status"] for j in manifest["jobs"]] == ["completed"] * 3 * REPS
+    assert manifest["reproduce"].startswith("caremarket run ")
+    for option in ("--reps 3", "--years 2", "--seed 11", "--scale 0.05"):
+        assert option in manifest["reproduce"]
+
+
+def test_timeseries_is_long_and_scaled_back(run_dir, results):
+    ts = results.timeseries
+    assert list(ts.columns) == ["scenario", "rep", "week", "date", "financial_year",
+                                "metric", "value"]
+    assert len(ts) == 3 * REPS * len(METRICS) * YEARS * 52
+    raw = np.load(job_file(run_dir, "homecare_fee_uplift", 1))
+    for i, metric in enumerate(METRICS):
+        rows = ts[(ts.scenario == "homecare_fee_uplift") & (ts.rep == 1)
+                  & (ts.metric == metric.name)].sort_values("week")
+        expected = raw[i] / SCALE if metric.extensive else raw[i]
+        np.testing.assert_allclose(rows.value.to_numpy(), expected)
+    dates = ts[(ts.scenario == "baseline") & (ts.rep == 0) & (ts.metric == "council_spend")]
+    assert pd.to_datetime(dates.date).dt.date.iloc[0] == dt.date(2025, 4, 1)
+    assert list(dates.financial_year.unique()) == ["2025-26", "2026-27"]
+
+
+def _by_rep(ts: pd.DataFrame) -> pd.DataFrame:
+    """Each replication's value per financial year and for the whole run, by hand."""
+    how = ts.metric.map({m.name: m.aggregate for m in METRICS})
+    parts = []
+    for keys, extra in ((["scenario", "rep", "metric", "financial_year"], {}),
+                        (["scenario", "rep", "metric"], {"financial_year": PERIOD_ALL})):
+        grouped = ts.assign(how=how).groupby(keys + ["how"]).value.agg(["sum", "mean"])
+        grouped = grouped.reset_index().assign(**extra)
+        grouped["value"] = np.where(grouped.how == "sum", grouped["sum"], grouped["mean"])
+        parts.append(grouped[["scenario", "rep", "metric", "financial_year", "value"]])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _stats(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    return frame.groupby(KEYS)[column].agg(
+        mean="mean", p5=lambda x: np.percentile(x, 5), p50=lambda x: np.percentile(x, 50),
+        p95=lambda x: np.percentile(x, 95)).reset_index()
+
+
+def test_summary_matches_a_hand_computation(results):
+    expected = _stats(_by_rep(results.timeseries), "value")
+    got = results.summary.merge(expected, on=KEYS, suffixes=("", "_hand"))
+    assert len(got) == len(results.summary) == 3 * len(METRICS) * 3  # 2 years + all
+    for stat in ("mean", "p5", "p50", "p95"):
+        np.testing.assert_allclose(got[stat], got[f"{stat}_hand"], rtol=1e-9, atol=1e-9)
+    units = got.metric.map(lambda name: BY_NAME[name].unit)
+    assert (got.unit == units).all()
+    year_one = got[(got.financial_year == "2025-26") & (got.scenario == "baseline")]
+    assert (year_one.weeks == 52).all()
+
+
+def test_deltas_are_paired_differences(results):
+    by_rep = _by_rep(results.timeseries)
+    base = by_rep[by_rep.scenario == "baseline"].drop(columns="scenario")
+    paired = by_rep[by_rep.scenario != "baseline"].merge(
+        base, on=["rep", "metric", "financial_year"], suffixes=("", "_base"))
+    paired["diff"] = paired.value - paired.value_base
+    expected = _stats(paired, "diff")
+    got = results.deltas.merge(expected, on=KEYS, suffixes=("", "_hand"))
+    assert len(got) == len(results.deltas) == 2 * len(METRICS) * 3
+    for stat in ("mean", "p5", "p50", "p95"):
+        np.testing.assert_allclose(got[stat], got[f"{stat}_hand"], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(got.scenario_mean - got.baseline_mean, got["mean"],
+                               rtol=1e-9, atol=1e-6)
+
+
+def test_a_scenario_identical_to_baseline_has_zero_deltas(results):
+    same = results.deltas[results.deltas.scenario == "same_as_baseline"]
+    assert len(same) == len(METRICS) * 3
+    assert (same[["mean", "p5", "p50", "p95"]] == 0).all().all()
+
+
+def test_the_fee_uplift_leaves_the_first_year_alone(results):
+    fee = results.deltas[(results.deltas.scenario == "homecare_fee_uplift")
+                         & (results.deltas.financial_year == "2025-26")]
+    assert (fee[["mean", "p5", "p50", "p95"]] == 0).all().all()
+
+
+def test_summary_and_deltas_of_a_small_table():
+    dates = [dt.date(2025, 3, 18) + dt.timedelta(weeks=w) for w in range(4)]
+    periods = Periods.of(dates)
+    assert periods.labels == ("2024-25", "2025-26", PERIOD_ALL)
+    assert periods.weeks.tolist() == [2, 2, 4]
+    flow, stock = METRICS.index(BY_NAME["council_spend"]), METRICS.index(BY_NAME["people_waiting"])
+    weekly = np.zeros((2, 2, len(METRICS), 4))
+    weekly[:, :, flow] = [[[1, 2, 3, 4], [2, 2, 2, 2]], [[1, 2, 3, 6], [2, 2, 2, 4]]]
+    weekly[:, :, stock] = weekly[:, :, flow] * 10
+    by_rep = np.array([[periods.aggregate(weekly[s, r]) for r in range(2)] for s in range(2)])
+    assert by_rep[0, 0, flow].tolist() == [3, 7, 10]
+    assert by_rep[0, 0, stock].tolist() == [15, 35, 25]
+    summary = summarise(by_rep, ["baseline", "more"], periods).set_index(KEYS)
+    assert summary.loc[("baseline", "council_spend", "all"), "mean"] == 9
+    assert summary.loc[("baseline", "council_spend", "all"), "p50"] == 9
+    assert summary.loc[("baseline", "council_spend", "all"), "p5"] == pytest.approx(8.1)
+    deltas = paired_deltas(by_rep, ["baseline", "more"], periods).set_index(KEYS)
+    row = deltas.loc[("more", "council_spend", "2025-26")]
+    assert (row["mean"], row.baseline_mean, row.scenario_mean) == (2, 5.5, 7.5)
+    assert row.p5 == row.p95 == 2
+
+
+def test_week_belongs_to_the_financial_year_of_most_of_its_days():
+    assert week_financial_year(dt.date(2026, 3, 31)) == "2026-27"
+    assert week_financial_year(dt.date(2026, 3, 28)) == "2025-26"
+
+
+def test_run_ids_never_collide(tmp_path):
+    when = dt.datetime(2025, 4, 1, 12, 0, 0)
+    first = new_run_dir(tmp_path, "abcdef123456", when)
+    second = new_run_dir(tmp_path, "abcdef123456", when)
+    assert (first.name, second.name) == ("20250401-120000-abcdef", "20250401-120000-abcdef-2")
+
+
+def test_a_failing_run_is_marked_failed(tmp_path, monkeypatch):
+    def crash(*args, **kwargs):
+        raise RuntimeError("model crashed")
+
+    monkeypatch.setattr(sim.model, "simulate", crash)
+    plan = plan_run([SCENARIOS / "baseline.yaml"], reps=1, years=1, scale=SCALE, out=tmp_path)
+    with pytest.raises(JobFailedError):
+        execute(plan, ["caremarket", "run"])
+    (run_dir,) = tmp_path.iterdir()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert "model crashed" in manifest["error"]
+    assert manifest["jobs"][0]["status"] == "failed"
+    assert not (run_dir / "summary.csv").exists()
+    with pytest.raises(InputError, match="failed"):
+        read_results(run_dir)
+
+
+def test_an_interrupted_run_resumes_with_identical_results(tmp_path, monkeypatch):
+    plan = plan_run([SCENARIOS / "baseline.yaml"], reps=2, years=1, seed=SEED, scale=SCALE,
+                    out=tmp_path)
+    run_dir = execute(plan, ["caremarket", "run"])
+    before = read_results(run_dir)
+    job_file(run_dir, "baseline", 1).unlink()
+    (run_dir / "summary.csv").unlink()
+    resumed = plan_run([SCENARIOS / "baseline.yaml"], reps=2, years=1, seed=SEED,
+                       scale=SCALE, out=tmp_path, resume=run_dir)
+    assert execute(resumed, ["caremarket", "run", "--resume"]) == run_dir
+    after = read_results(run_dir)
+    assert [j["status"] for j in after.manifest["jobs"]] == ["reused", "completed"]
+    pd.testing.assert_frame_equal(after.summary, before.summary)
+    with pytest.raises(InputError, match="other inputs"):
+        plan_run([SCENARIOS / "baseline.yaml"], reps=2, years=1, seed=SEED + 1, scale=SCALE,
+                 out=tmp_path, resume=run_dir)
+
+
+def test_an_interrupt_is_recorded_with_the_jobs_that_finished(tmp_path, monkeypatch):
+    real = sim.model.simulate
+
+    def interrupt_second(params, scenario, seed, weeks, scale=1.0):
+        if seed.spawn_key == (1,):
+            raise KeyboardInterrupt
+        return real(params, scenario, seed, weeks, scale)
+
+    monkeypatch.setattr(sim.model, "simulate", interrupt_second)
+    plan = plan_run([SCENARIOS / "baseline.yaml"], reps=2, years=1, scale=SCALE, out=tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        execute(plan, ["caremarket", "run"])
+    (run_dir,) = tmp_path.iterdir()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert (manifest["status"], manifest["error"]) == ("failed", "interrupted")
+    assert [j["status"] for j in manifest["jobs"]] == ["completed", "not run"]

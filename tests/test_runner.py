@@ -1,0 +1,167 @@
+"""The runner: seeds, determinism, workers, job files, resume and failures."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim.model
+from sim.calendar import WEEKS_PER_YEAR, run_end
+from sim.metrics import METRICS
+from sim.parameters import load_parameters
+from sim.runner import (Ensemble, JobFailedError, job_file, replication_seeds,
+                        run_ensemble)
+from sim.scenario import load_scenarios
+
+ROOT = Path(__file__).resolve().parent.parent
+FEE_SCENARIO = ROOT / "scenarios" / "homecare_fee_uplift.yaml"
+WEEKS = WEEKS_PER_YEAR + 8  # past the fee change on 1 April 2026
+SCALE = 0.05
+SEED = 7
+
+
+@pytest.fixture(scope="module")
+def params():
+    return load_parameters()
+
+
+@pytest.fixture(scope="module")
+def scenarios(params):
+    start = params["run.start_date"]
+    return load_scenarios([FEE_SCENARIO], params, start, run_end(start, WEEKS))
+
+
+@pytest.fixture(scope="module")
+def serial(params, scenarios) -> Ensemble:
+    return run_ensemble(scenarios, params, reps=2, seed=SEED, weeks=WEEKS, scale=SCALE)
+
+
+def test_replication_seeds_are_spawned_and_stable():
+    seeds = replication_seeds(SEED, 3)
+    expected = np.random.SeedSequence(SEED).spawn(3)
+    assert [s.spawn_key for s in seeds] == [s.spawn_key for s in expected]
+    assert [s.entropy for s in seeds] == [SEED] * 3
+    more = replication_seeds(SEED, 5)
+    assert [s.generate_state(4).tolist() for s in more[:3]] == \
+        [s.generate_state(4).tolist() for s in seeds]
+
+
+def test_every_job_returns_metrics_by_week(serial, scenarios):
+    assert serial.names == ["baseline", "homecare_fee_uplift"]
+    for scenario in scenarios:
+        for rep in range(2):
+            assert serial.raw(scenario.name, rep).shape == (len(METRICS), WEEKS)
+            assert np.isfinite(serial.raw(scenario.name, rep)).all()
+
+
+def test_same_seed_gives_identical_results(serial, params, scenarios):
+    again = run_ensemble(scenarios[:1], params, reps=1, seed=SEED, weeks=WEEKS, scale=SCALE)
+    np.testing.assert_array_equal(again.raw("baseline", 0), serial.raw("baseline", 0))
+
+
+def test_replications_differ(serial):
+    assert not np.array_equal(serial.raw("baseline", 0), serial.raw("baseline", 1))
+
+
+def test_workers_do_not_change_results(serial, params, scenarios):
+    pooled = run_ensemble(scenarios, params, reps=2, seed=SEED, weeks=WEEKS, scale=SCALE,
+                          jobs=2)
+    for scenario in scenarios:
+        for rep in range(2):
+            np.testing.assert_array_equal(pooled.raw(scenario.name, rep),
+                                          serial.raw(scenario.name, rep))
+
+
+def test_any_executor_can_run_the_jobs(serial, params, scenarios):
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        threaded = run_ensemble(scenarios[:1], params, reps=2, seed=SEED, weeks=WEEKS,
+                                scale=SCALE, executor=executor)
+    np.testing.assert_array_equal(threaded.raw("baseline", 1), serial.raw("baseline", 1))
+
+
+def test_county_values_are_scaled_back(serial):
+    raw, county = serial.raw("baseline", 0), serial.county("baseline", 0)
+    for i, metric in enumerate(METRICS):
+        expected = raw[i] / SCALE if metric.extensive else raw[i]
+        np.testing.assert_allclose(county[i], expected)
+
+
+def test_jobs_write_their_own_files_and_resume(tmp_path, serial, params, scenarios):
+    progress = []
+    first = run_ensemble(scenarios, params, reps=2, seed=SEED, weeks=WEEKS, scale=SCALE,
+                         run_dir=tmp_path, progress=lambda done, total: progress.append(done))
+    files = sorted(p.name for p in (tmp_path / "jobs").iterdir())
+    assert files == ["baseline__r0.npy", "baseline__r1.npy", "ensemble.json",
+                     "homecare_fee_uplift__r0.npy", "homecare_fee_uplift__r1.npy"]
+    assert progress == [0, 1, 2, 3, 4]
+    assert {r.status for r in first.results.values()} == {"ran"}
+    assert all(r.values is None for r in first.results.values())  # nothing kept in memory
+    np.testing.assert_array_equal(np.load(job_file(tmp_path, "homecare_fee_uplift", 1)),
+                                  serial.raw("homecare_fee_uplift", 1))
+
+    job_file(tmp_path, "baseline", 1).unlink()
+    again = run_ensemble(scenarios, params, reps=2, seed=SEED, weeks=WEEKS, scale=SCALE,
+                         run_dir=tmp_path)
+    statuses = {key: r.status for key, r in again.results.items()}
+    assert statuses == {("baseline", 0): "reused", ("homecare_fee_uplift", 0): "reused",
+                        ("baseline", 1): "ran", ("homecare_fee_uplift", 1): "reused"}
+    np.testing.assert_array_equal(again.raw("baseline", 1), serial.raw("baseline", 1))
+
+
+def test_a_folder_of_other_inputs_is_refused(tmp_path, params, scenarios):
+    run_ensemble(scenarios[:1], params, reps=1, seed=SEED, weeks=WEEKS, scale=SCALE,
+                 run_dir=tmp_path)
+    with pytest.raises(ValueError, match="other inputs"):
+        run_ensemble(scenarios[:1], params, reps=1, seed=SEED + 1, weeks=WEEKS, scale=SCALE,
+                     run_dir=tmp_path)
+
+
+def test_a_failing_job_stops_the_ensemble_and_keeps_finished_jobs(tmp_path, monkeypatch,
+                                                                  params, scenarios):
+    real = sim.model.simulate
+
+    def fail_on_second_replication(params, scenario, seed, weeks, scale=1.0):
+        if seed.spawn_key == (1,):
+            raise RuntimeError("boom")
+        return real(params, scenario, seed, weeks, scale)
+
+    monkeypatch.setattr(sim.model, "simulate", fail_on_second_replication)
+    with pytest.raises(JobFailedError, match="replication 1 failed: RuntimeError: boom") as info:
+        run_ensemble(scenarios, params, reps=2, seed=SEED, weeks=WEEKS, scale=SCALE,
+                     run_dir=tmp_path)
+    assert set(info.value.results) == {("baseline", 0), ("homecare_fee_uplift", 0)}
+    left = sorted(p.name for p in (tmp_path / "jobs").iterdir())
+    assert left == ["baseline__r0.npy", "ensemble.json", "homecare_fee_uplift__r0.npy"]
+
+
+@pytest.mark.parametrize("bad", [{"reps": 0}, {"weeks": -1}, {"scale": 0.0}, {"jobs": 0}])
+def test_bad_arguments_are_refused(params, scenarios, bad):
+    arguments = {"reps": 1, "seed": SEED, "weeks": WEEKS, "scale": SCALE, **bad}
+    with pytest.raises(ValueError):
+        run_ensemble(scenarios, params, **arguments)
+
+
+def test_api_loads_scenarios_by_path_or_name(monkeypatch, params):
+    from sim.api import load_scenario
+    from sim.errors import InputError
+
+    by_path = load_scenario(FEE_SCENARIO, params)
+    monkeypatch.chdir(ROOT)
+    by_name = load_scenario("homecare_fee_uplift", params)
+    assert [(c.param, c.value, c.start) for c in by_name.changes] == \
+        [(c.param, c.value, c.start) for c in by_path.changes]
+    assert load_scenario("baseline", params).changes == []
+    with pytest.raises(InputError, match="no such scenario"):
+        load_scenario("no_such_scenario", params)
+
+
+def test_api_builds_a_model_to_step(params):
+    from sim.api import build_model
+
+    model = build_model(FEE_SCENARIO, seed=1, years=2, scale=SCALE, params=params)
+    model.step()
+    assert model.recorder.data.shape == (len(METRICS), 2 * WEEKS_PER_YEAR)
+    assert len(model.dates) == 2 * WEEKS_PER_YEAR
