@@ -22,17 +22,31 @@ def financial_year(date: dt.date) -> str:
     return f"{first}-{(first + 1) % 100:02d}"
 
 
+def week_financial_year(week_start: dt.date) -> str:
+    """The financial year holding most of a week's days (that of its middle day).
+
+    A run starting on 1 April then has 52 weeks in its first year, and a change dated
+    1 April falls in the new year's first week.
+    """
+    return financial_year(week_start + dt.timedelta(days=DAYS_PER_WEEK // 2))
+
+
 def run_end(start: dt.date, weeks: int) -> dt.date:
     """The day after the last simulated day."""
     return start + dt.timedelta(days=DAYS_PER_WEEK * weeks)
 
 
-def week_of(start: dt.date, date: dt.date) -> int:
-    """The index of the week that holds ``date`` (0 for dates on or before ``start``)."""
-    return max(0, (date - start).days // DAYS_PER_WEEK)
+def effective_week(start: dt.date, date: dt.date) -> int:
+    """The first week whose middle day is on or after ``date`` (0 for dates up to the start).
+
+    This is the rule that labels weeks with financial years (``week_financial_year``), so a
+    change dated 1 April takes effect in the first week of the new financial year.
+    """
+    middle = DAYS_PER_WEEK // 2
+    return max(0, -(-((date - start).days - middle) // DAYS_PER_WEEK))
 
 
 def april_weeks(dates: list[dt.date]) -> np.ndarray:
     """Flags for the weeks in which a new financial year begins (not week 0)."""
-    fys = [financial_year(d) for d in dates]
+    fys = [week_financial_year(d) for d in dates]
     return np.array([w > 0 and fys[w] != fys[w - 1] for w in range(len(dates))])

@@ -73,7 +73,7 @@ class CareDelivery:
                                      True)
         contribution = np.where(council, weekly_contribution(
             r.income[idx], capital, True, fee_paid, m.charging), 0.0)
-        block_rows = np.flatnonzero(t.block_reserved > 0)
+        block_rows = np.flatnonzero((t.block_reserved > 0) & (t.setting == Setting.CARE_HOME))
         block_price = c.block_price(Setting.CARE_HOME, t.nursing[block_rows])
         block_paid = t.block_reserved[block_rows] * block_price
         used = np.bincount(prov[council & block], minlength=t.n)[block_rows]

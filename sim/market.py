@@ -35,6 +35,7 @@ class Market:
         self.model = model
         self.agents: dict[int, object] = {}
         self.pipeline: list[PlannedOpening] = []
+        self._commissioned = self._delivered = np.zeros(0)
         self.reset_week()
 
     def reset_week(self) -> None:
@@ -57,6 +58,13 @@ class Market:
 
     def record_homecare(self, commissioned: np.ndarray, delivered: np.ndarray) -> None:
         self._commissioned, self._delivered = commissioned, delivered
+
+    def commissioned_hours(self) -> np.ndarray:
+        """Homecare hours a week commissioned from each provider row (this week's)."""
+        n = self.model.providers.n
+        out = np.zeros(n)
+        out[: self._commissioned.size] = self._commissioned[:n]
+        return out
 
     # --- weekly finances -----------------------------------------------------------------
     def care_hours_per_resident(self, rows: np.ndarray) -> np.ndarray:
@@ -216,8 +224,8 @@ class Market:
             county_margin = t.margin[rows].mean() if rows.size else 0.0
             mean_margin = np.where(count > 0, margin_sum / np.maximum(count, 1), county_margin)
             capacity = np.bincount(t.district[rows], weights=self.capacity(rows),
-                                   minlength=n_districts)
-            pressure = waiting[setting] / np.maximum(capacity, 1.0)
+                                   minlength=n_districts) + self._planned_capacity(setting)
+            pressure = waiting[setting] / np.maximum(capacity + waiting[setting], 1.0)
             expected = mean_margin + p["market.entry_demand_weight"] * pressure
             rate = p["market.entry_rate"][setting] * np.maximum(count, 1) * np.maximum(
                 expected - p["market.entry_hurdle"][setting], 0.0) * \
@@ -230,6 +238,16 @@ class Market:
                         rng.random() < p["care_homes.nursing_home_share"]
                     self.pipeline.append(PlannedOpening(m.week + lag, setting, int(district),
                                                         bool(nursing)))
+
+    def _planned_capacity(self, setting: Setting) -> np.ndarray:
+        """Capacity already planned in each district: beds, or hours a new agency's staff
+        deliver."""
+        p = self.model.p
+        each = p["care_homes.new_home_beds"] if setting == Setting.CARE_HOME else \
+            p["market.new_agency_workers"] * p["homecare.productive_hours_per_worker"]
+        districts = [o.district for o in self.pipeline if o.setting == setting]
+        return each * np.bincount(np.array(districts, dtype=int),
+                                  minlength=p.dim_sizes["district"])
 
     def _waiting_by_district(self) -> dict:
         """People waiting for a care home place / homecare hours waiting, by district."""

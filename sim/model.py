@@ -7,7 +7,7 @@ from collections import defaultdict
 import mesa
 import numpy as np
 
-from .calendar import WEEKS_PER_YEAR, april_weeks, week_dates, week_of
+from .calendar import WEEKS_PER_YEAR, april_weeks, effective_week, week_dates
 from .care import CareDelivery
 from .charging import ChargingRules
 from .commissioner import Commissioner, Economy
@@ -69,7 +69,7 @@ class CareMarketModel(mesa.Model):
         """Scenario changes by the week they take effect (extensive values scaled)."""
         by_week: dict[int, dict] = defaultdict(dict)
         for change in scenario.changes:
-            week = week_of(self.start, change.start) if change.start else 0
+            week = effective_week(self.start, change.start) if change.start else 0
             value = change.value
             if params.spec(change.param).extensive:
                 value = np.asarray(value) * self.scale if not np.isscalar(value) \

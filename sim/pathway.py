@@ -124,7 +124,7 @@ class Pathway:
 
     def assess(self) -> None:
         """Assess the queue in order (hospital first), up to this week's capacity."""
-        m, r, p = self.model, self.r, self.model.p
+        m, r = self.model, self.r
         queue = np.flatnonzero(r.status == Status.QUEUED)
         order = np.lexsort((r.id[queue], r.since[queue], ~r.in_hospital[queue]))
         taken = queue[order[: int(m.commissioner.assessments_this_week())]]

@@ -150,7 +150,6 @@ class Placement:
                                  minlength=t.n)[agencies]
         block_free = np.maximum(t.block_reserved[agencies] - block_used, 0.0)
         spare = t.staff[agencies] * p["homecare.productive_hours_per_worker"] - commissioned
-        spare[t.fill[agencies] < p["placement.min_staffing_for_admissions"]] = 0.0
         council_funded = self._fund(seekers, np.full(seekers.size, Status.HOMECARE))
         rng = m.streams["choice"]
         for district in np.unique(r.district[seekers]):

@@ -39,7 +39,8 @@ from .metrics import METRICS
 from .plan import MANIFEST, RunPlan
 from .runner import Ensemble, JobFailedError, JobResult, job_file, run_ensemble
 from .scenario import Scenario
-from .summary import Periods, paired_deltas, summarise, week_financial_year
+from .calendar import week_financial_year
+from .summary import Periods, paired_deltas, summarise
 
 log = logging.getLogger(__name__)
 

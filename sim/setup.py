@@ -22,9 +22,9 @@ def build_county(model) -> None:
     p = model.p
     district_shares = p["county.population_65plus"] / p["county.population_65plus"].sum()
     model.district_shares = district_shares
-    cells = p["county.population_65plus"][:, None, None] * p["demography.age_sex_shares"][None]
-    with_needs = rng.binomial(np.round(cells).astype(np.int64),
-                              p["need.prevalence_initial"][None, :, :])
+    cells = np.round(p["county.population_65plus"][:, None, None] *
+                     p["demography.age_sex_shares"][None]).astype(np.int64)
+    with_needs = rng.binomial(cells, p["need.prevalence_initial"][None, :, :])
     model.population = Population(cells - with_needs, p["demography.new_65_per_year"])
     district, band, sex = cells_to_people(with_needs)
     need = rng.choice(len(p["need.initial_level_shares"]), size=district.size,

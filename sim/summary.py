@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .calendar import DAYS_PER_WEEK, financial_year
+from .calendar import week_financial_year
 from .metrics import METRICS
 
 PERIOD_ALL = "all"
@@ -35,15 +35,6 @@ def scale_back(values: np.ndarray, scale: float) -> np.ndarray:
         return values
     factors = np.where(_EXTENSIVE, 1.0 / scale, 1.0)
     return values * factors[:, None]
-
-
-def week_financial_year(week_start: dt.date) -> str:
-    """The financial year holding most of a week's days (that of its middle day).
-
-    A run starting on 1 April then has 52 weeks in its first year, and a change dated
-    1 April falls in the new year's first week.
-    """
-    return financial_year(week_start + dt.timedelta(days=DAYS_PER_WEEK // 2))
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,20 @@ class Workforce:
         international = unfilled * min(arrivals / total_unfilled, 1.0) \
             if total_unfilled > 0 else 0.0
         t.staff[rows] = np.minimum(staff - leavers + hires + international, demand)
-        t.fill[rows] = np.where(demand > 0, t.staff[rows] / np.maximum(demand, 1e-9), 1.0)
+        t.fill[rows] = self.staffing_ratio(rows)
+
+    def staffing_ratio(self, rows: np.ndarray) -> np.ndarray:
+        """Staff against the staff today's work needs (1 = fully staffed): residents' care
+        hours in a home; commissioned hours in an agency."""
+        m, t, p = self.model, self.model.providers, self.model.p
+        homes = t.setting[rows] == Setting.CARE_HOME
+        occupied = m.market.occupied()[rows]
+        needed = np.where(
+            homes, occupied * m.market.care_hours_per_resident(rows) /
+            p["workforce.contract_hours_per_worker"],
+            m.market.commissioned_hours()[rows] / p["homecare.productive_hours_per_worker"])
+        return np.where(needed > 0, np.minimum(t.staff[rows] / np.maximum(needed, 1e-9), 1.0),
+                        1.0)
 
     def vacancy_rates(self) -> dict[str, float]:
         t = self.model.providers
