@@ -128,6 +128,7 @@ class Market:
         is_open = t.open
         t.cash[is_open] += revenue[is_open] - cost[is_open]
         t.weekly_cost[is_open] = cost[is_open]
+        t.weekly_revenue[is_open] = revenue[is_open]
         current = margin(revenue, cost)[is_open]
         t.margin[is_open] = current if m.week == 0 else smoothed(
             t.margin[is_open], current, p["market.margin_smoothing_weeks"])
@@ -198,8 +199,10 @@ class Market:
         m, t, p = self.model, self.model.providers, self.model.p
         rng = m.streams["exit"]
         is_open = t.open.copy()
-        failing = is_open & fails(t.cash, t.weekly_cost, p["market.failure_overdraft_weeks"])
-        established = m.week - t.opened_week >= p["market.new_provider_grace_weeks"]
+        established = (m.week - t.opened_week >= p["market.new_provider_grace_weeks"]) | \
+            (t.opened_week == 0)
+        failing = is_open & established & fails(t.cash, t.weekly_cost,
+                                                p["market.failure_overdraft_weeks"])
         losing = (t.margin < -p["market.exit_loss_margin"]) & established
         hazard = p["market.background_exit_hazard"][t.setting] + \
             np.where(losing, p["market.exit_hazard"], 0.0)
@@ -219,10 +222,7 @@ class Market:
         for setting in Setting:
             rows = np.flatnonzero(t.mask(setting))
             count = np.bincount(t.district[rows], minlength=n_districts)
-            margin_sum = np.bincount(t.district[rows], weights=t.margin[rows],
-                                     minlength=n_districts)
-            county_margin = t.margin[rows].mean() if rows.size else 0.0
-            mean_margin = np.where(count > 0, margin_sum / np.maximum(count, 1), county_margin)
+            mean_margin = self._district_margin(rows, n_districts)
             capacity = np.bincount(t.district[rows], weights=self.capacity(rows),
                                    minlength=n_districts) + self._planned_capacity(setting)
             pressure = waiting[setting] / np.maximum(capacity + waiting[setting], 1.0)
@@ -238,6 +238,17 @@ class Market:
                         rng.random() < p["care_homes.nursing_home_share"]
                     self.pipeline.append(PlannedOpening(m.week + lag, setting, int(district),
                                                         bool(nursing)))
+
+    def _district_margin(self, rows: np.ndarray, n_districts: int) -> np.ndarray:
+        """Each district's smoothed margin, weighted by revenue (the county's where a
+        district has no provider of the kind)."""
+        t = self.model.providers
+        revenue = np.maximum(t.weekly_revenue[rows], 0.0)
+        weighted = np.bincount(t.district[rows], weights=t.margin[rows] * revenue,
+                               minlength=n_districts)
+        total = np.bincount(t.district[rows], weights=revenue, minlength=n_districts)
+        county = weighted.sum() / total.sum() if total.sum() > 0 else 0.0
+        return np.where(total > 0, weighted / np.maximum(total, 1e-9), county)
 
     def _planned_capacity(self, setting: Setting) -> np.ndarray:
         """Capacity already planned in each district: beds, or hours a new agency's staff

@@ -113,14 +113,23 @@ class CareMarketModel(mesa.Model):
         self.market.reset_week()
 
     def apply_changes(self, changes: dict) -> None:
-        """Set new parameter values; those that start a piece of state reset it."""
+        """Set new parameter values; those that start a piece of state reset it (fees,
+        budget, capacity, the National Living Wage and providers' pay, the yearly cohort
+        turning 65), and the means-test rules are rebuilt."""
         self.p = self.p.with_values(changes)
-        setters = self.commissioner.state_setters()
-        setters["economy.national_living_wage"] = \
-            lambda v: setattr(self.economy, "national_living_wage", v)
+        self.charging = ChargingRules.from_params(self.p)
+        setters = {
+            **self.commissioner.state_setters(),
+            "economy.national_living_wage":
+                lambda v: setattr(self.economy, "national_living_wage", v),
+            "demography.new_65_per_year":
+                lambda v: setattr(self.population, "new_65_per_year", v),
+        }
         for path, value in changes.items():
             if path in setters:
                 setters[path](value)
+        if {"economy.national_living_wage", "workforce.care_wage_premium"} & changes.keys():
+            self.providers.wage[self.providers.open] = self.economy.care_wage(self.p)
 
     def demography(self) -> None:
         """Counts age and die; residents age, die, progress and recover; onset adds
@@ -129,8 +138,9 @@ class CareMarketModel(mesa.Model):
         self.population.age_and_die(p, self.district_shares)
         r.age[:] += 1.0 / WEEKS_PER_YEAR
         band = age_band_of(r.age)
-        dies = self._deaths(band)
-        well = self._progression_and_recovery(band, dies)
+        cell = r.need * np.int8(len(p["need.mortality_age_multiplier"])) + band
+        dies = self._deaths(cell)
+        well = self._progression_and_recovery(band, cell, dies)
         r.remove(dies | well)
         onsets = self.population.draw_onsets(p["need.onset_hazard"], self.streams["onset"])
         district, band, sex = cells_to_people(onsets)
@@ -141,24 +151,26 @@ class CareMarketModel(mesa.Model):
         self.arrivals = district.size
         self.pathway.hospital_admissions()
 
-    def _deaths(self, band: np.ndarray) -> np.ndarray:
-        """Mask of residents dying this week (hazard by need level and age band)."""
+    def _deaths(self, cell: np.ndarray) -> np.ndarray:
+        """Mask of residents dying this week (hazard by need level and age band; ``cell`` is
+        need x bands + band)."""
         r, p = self.residents, self.p
         table = weekly_probability(p["need.mortality_by_need"][:, None] *
-                                   p["need.mortality_age_multiplier"][None, :])
-        dies = self.streams["mortality"].random(r.n) < table[r.need, band]
+                                   p["need.mortality_age_multiplier"][None, :]).ravel()
+        dies = self.streams["mortality"].random(r.n) < table.take(cell)
         self.deaths = int(dies.sum())
         return dies
 
-    def _progression_and_recovery(self, band: np.ndarray, dies: np.ndarray) -> np.ndarray:
+    def _progression_and_recovery(self, band: np.ndarray, cell: np.ndarray, dies: np.ndarray
+                                  ) -> np.ndarray:
         """Needs rise or fall a level; returns the mask of people whose needs ended (they
         rejoin the population counts)."""
         r, p = self.residents, self.p
         rng = self.streams["progression"]
         up_table = weekly_probability(p["need.progression_hazard"][:, None] *
-                                      p["need.progression_age_multiplier"][None, :])
-        up = rng.random(r.n) < up_table[r.need, band]
-        down = ~up & (rng.random(r.n) < weekly_probability(p["need.recovery_hazard"])[r.need])
+                                      p["need.progression_age_multiplier"][None, :]).ravel()
+        up = (rng.random(r.n) < up_table.take(cell)) & (r.need < len(p["need.hours_needed"]) - 1)
+        down = ~up & (rng.random(r.n) < weekly_probability(p["need.recovery_hazard"]).take(r.need))
         r.need[up] += 1
         r.need[down] -= 1
         well = (r.need == 0) & (r.status == Status.COMMUNITY) & \

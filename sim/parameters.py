@@ -15,6 +15,7 @@ Leaf keys:
     dims: names of the array's dimensions (``district``, ``age_band``, ``sex``, ...).
     extensive: true when the quantity scales with the county's size (``--scale``).
     timing: ``dynamic`` (read every week, the default) or ``setup`` (read once at the start).
+    sums_to_one: true for a distribution: the values along the last dimension sum to one.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ UNIT_RULES: dict[str, tuple[str, float | None, float | None]] = {
 
 LEAF_KEYS = {
     "value", "unit", "description", "source", "status", "reason", "range", "range_scale",
-    "dims", "extensive", "timing",
+    "dims", "extensive", "timing", "sums_to_one",
 }
 STATUSES = ("sourced", "assumption", "calibrated")
 
@@ -90,6 +91,7 @@ class ParamSpec:
     dims: tuple[str, ...] = ()
     extensive: bool = False
     timing: str = "dynamic"
+    sums_to_one: bool = False
 
     @property
     def kind(self) -> str:
@@ -185,7 +187,11 @@ def coerce(spec: ParamSpec, raw: Any, dim_sizes: dict[str, int]) -> Any:
         items = [_coerce_scalar(spec, kind, low, high, x) for x in arr.ravel()]
         if kind == "label":
             return tuple(items)
-        return np.array(items, dtype=float if kind == "number" else None).reshape(shape)
+        values = np.array(items, dtype=float if kind == "number" else None).reshape(shape)
+        if spec.sums_to_one and not np.allclose(values.sum(axis=-1), 1.0, atol=1e-6):
+            raise ValueError(f"each row of this distribution must sum to 1, got sums "
+                             f"{np.round(values.sum(axis=-1), 6).tolist()}")
+        return values
     return _coerce_scalar(spec, kind, low, high, raw)
 
 
@@ -318,6 +324,7 @@ def _make_spec(path: str, leaf: dict, file: str, dim_sizes: dict, problems: list
         file=file, source=source, reason=leaf.get("reason"),
         range=tuple(rng) if rng else None, range_scale=tuple(rng_scale) if rng_scale else None,
         dims=dims, extensive=bool(leaf.get("extensive", False)), timing=timing,
+        sums_to_one=bool(leaf.get("sums_to_one", False)),
     )
 
 

@@ -21,9 +21,11 @@ def eligible(need, threshold) -> np.ndarray:
     return np.asarray(need) >= threshold
 
 
-def care_home_type(need) -> np.ndarray:
-    """Nursing care for critical needs, residential otherwise."""
-    return np.where(np.asarray(need) >= 4, Status.NURSING, Status.RESIDENTIAL).astype(np.int8)
+def care_home_type(need, u, nursing_share_critical) -> np.ndarray:
+    """Nursing care for the share of critical needs that need a nurse (``u`` uniform draws
+    below the share), residential otherwise."""
+    nursing = (np.asarray(need) >= 4) & (np.asarray(u) < nursing_share_critical)
+    return np.where(nursing, Status.NURSING, Status.RESIDENTIAL).astype(np.int8)
 
 
 def choose_service(need, has_carer, u_home, u_dp, p) -> np.ndarray:
@@ -37,7 +39,9 @@ def choose_service(need, has_carer, u_home, u_dp, p) -> np.ndarray:
         has_carer, 1.0, p["pathway.care_home_no_carer_multiplier"])
     community = np.where(u_dp < p["pathway.direct_payment_share"], Status.DIRECT_PAYMENT,
                          Status.HOMECARE)
-    return np.where(u_home < p_home, care_home_type(need), community).astype(np.int8)
+    u_type = u_home / np.maximum(p_home, 1e-12)  # uniform again among those offered a home
+    home = care_home_type(need, u_type, p["pathway.nursing_share_of_critical"])
+    return np.where(u_home < p_home, home, community).astype(np.int8)
 
 
 def funding_for(service, savings, property_value, property_counted,
@@ -67,20 +71,22 @@ class Pathway:
         """Emergency admissions of people at home; those needing (more) care wait in hospital."""
         m, r, p = self.model, self.r, self.model.p
         rng = m.streams["hospital"]
-        at_home = in_states(r.status, (Status.COMMUNITY, Status.QUEUED, *HOME_SERVICES)) & \
-            ~r.in_hospital & (r.need > 0)
-        admitted = at_home & (rng.random(r.n) < weekly_probability(
-            p["pathway.hospital_admission_hazard"])[r.need])
-        worse = admitted & (rng.random(r.n) < p["pathway.hospital_need_increase_probability"])
+        at_home = np.flatnonzero(in_states(r.status, (Status.COMMUNITY, Status.QUEUED,
+                                                     *HOME_SERVICES)) & ~r.in_hospital)
+        admitted = at_home[rng.random(at_home.size) < weekly_probability(
+            p["pathway.hospital_admission_hazard"])[r.need[at_home]]]
+        worse = admitted[rng.random(admitted.size) <
+                         p["pathway.hospital_need_increase_probability"]]
         r.need[worse] = np.minimum(r.need[worse] + 1, 4)
-        new = admitted & eligible(r.need, m.commissioner.eligibility_threshold) & \
-            in_states(r.status, (Status.COMMUNITY, Status.QUEUED)) & (r.wanted == Status.COMMUNITY)
+        new = admitted[eligible(r.need[admitted], m.commissioner.eligibility_threshold) &
+                       in_states(r.status[admitted], (Status.COMMUNITY, Status.QUEUED)) &
+                       (r.wanted[admitted] == Status.COMMUNITY)]
         r.in_hospital[new] = True
         r.since[new] = m.week
         r.status[new] = Status.QUEUED
-        self.counts["requests"] += int(new.sum())
-        self._review_after_admission(np.flatnonzero(
-            worse & in_states(r.status, HOME_SERVICES) & in_states(r.wanted, HOME_SERVICES)))
+        self.counts["requests"] += new.size
+        self._review_after_admission(worse[in_states(r.status[worse], HOME_SERVICES) &
+                                           in_states(r.wanted[worse], HOME_SERVICES)])
 
     def _review_after_admission(self, idx: np.ndarray) -> None:
         """Clients at home whose needs rose in hospital: some now need a care home and wait
@@ -103,11 +109,10 @@ class Pathway:
         """People with needs and no formal care ask the council, or arrange care themselves."""
         m, r, p = self.model, self.r, self.model.p
         rng = m.streams["requests"]
-        candidates = (r.status == Status.COMMUNITY) & (r.wanted == Status.COMMUNITY) & \
-            (r.need > 0) & (r.blocked_until <= m.week)
-        asks = candidates & (rng.random(r.n) < weekly_probability(
-            p["pathway.request_hazard"])[r.need])
-        idx = np.flatnonzero(asks)
+        candidates = np.flatnonzero((r.status == Status.COMMUNITY) & (r.wanted == Status.COMMUNITY)
+                                    & (r.blocked_until <= m.week))
+        idx = candidates[rng.random(candidates.size) < weekly_probability(
+            p["pathway.request_hazard"])[r.need[candidates]]]
         service = choose_service(r.need[idx], r.has_carer[idx], rng.random(idx.size),
                                  rng.random(idx.size), p)
         service = np.where(service == Status.DIRECT_PAYMENT, Status.HOMECARE, service)
@@ -165,7 +170,7 @@ class Pathway:
         service = np.where((service == Status.DIRECT_PAYMENT) & (funding == Funding.SELF),
                            Status.HOMECARE, service)
         r.wanted[idx] = service
-        r.since[idx] = m.week
+        r.since[idx] = np.where(r.in_hospital[idx], r.since[idx], m.week)  # hospital clock runs on
         dp = idx[service == Status.DIRECT_PAYMENT]
         r.status[dp] = Status.DIRECT_PAYMENT
         r.funding[dp] = Funding.COUNCIL
@@ -197,11 +202,14 @@ class Pathway:
         """People supported at home whose needs become critical are reassessed for a home."""
         m, r, p = self.model, self.r, self.model.p
         rng = m.streams["reviews"]
-        at_home = in_states(r.status, HOME_SERVICES) & in_states(r.wanted, HOME_SERVICES)
+        at_home = np.flatnonzero(in_states(r.status, HOME_SERVICES) &
+                                 in_states(r.wanted, HOME_SERVICES))
         table = weekly_probability(p["pathway.care_home_transfer_hazard"][:, None] * np.array(
             [p["pathway.care_home_no_carer_multiplier"], 1.0])[None, :])
-        moving = at_home & (rng.random(r.n) < table[r.need, r.has_carer.astype(int)])
-        r.wanted[moving] = care_home_type(r.need[moving])
+        moving = at_home[rng.random(at_home.size) <
+                         table[r.need[at_home], r.has_carer[at_home].astype(int)]]
+        r.wanted[moving] = care_home_type(r.need[moving], rng.random(moving.size),
+                                          p["pathway.nursing_share_of_critical"])
         r.since[moving] = m.week
 
     def displace_residents_of(self, row: int) -> None:

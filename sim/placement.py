@@ -52,16 +52,21 @@ class Placement:
         self.place_in_care_homes()
         self.place_homecare()
 
-    def _admit(self, i: int, row: int, status: int, council: bool, framework: bool,
-               block: bool) -> None:
-        r, m = self.model.residents, self.model
-        r.status[i] = status
-        r.provider[i] = row
-        r.since[i] = m.week
-        r.in_hospital[i] = False
-        r.displaced[i] = False
-        r.block[i] = council and block
-        r.spot[i] = council and not block and not framework
+    def _admit(self, rows: list[int], providers: list[int], blocks: list[bool]) -> None:
+        """Place the given residents (their ``wanted`` service) with the given providers."""
+        if not rows:
+            return
+        r, t = self.model.residents, self.model.providers
+        rows, providers = np.array(rows), np.array(providers, dtype=np.int32)
+        council = r.funding[rows] == Funding.COUNCIL
+        block = council & np.array(blocks, dtype=bool)
+        r.status[rows] = r.wanted[rows]
+        r.provider[rows] = providers
+        r.since[rows] = self.model.week
+        r.in_hospital[rows] = False
+        r.displaced[rows] = False
+        r.block[rows] = block
+        r.spot[rows] = council & ~block & ~t.framework[providers]
 
     def _fund(self, seekers: np.ndarray, services: np.ndarray) -> np.ndarray:
         """Means test on admission (displaced residents keep their funding); True where the
@@ -109,11 +114,13 @@ class Placement:
         rng = m.streams["choice"]
         council_funded = self._fund(seekers, r.wanted[seekers])
 
-        def room(service: int, council: bool, wide: bool) -> bool:
-            return bool((static_ok[(service, council, wide)].any(axis=0) &
-                         (free_for[council] >= 1.0)).any())
+        static_any = {key: ok.any(axis=0) for key, ok in static_ok.items()}
 
-        has_room = {key: room(*key) for key in static_ok}
+        def room(key: tuple) -> bool:
+            return bool((static_any[key] & (free_for[key[1]] >= 1.0)).any())
+
+        has_room = {key: room(key) for key in static_ok}
+        admitted, chosen, blocks = [], [], []
         services, districts = r.wanted[seekers].tolist(), r.district[seekers].tolist()
         for i, service, district, council, wide in zip(
                 seekers.tolist(), services, districts, council_funded.tolist(), widen.tolist()):
@@ -126,14 +133,17 @@ class Placement:
             noisy = static_score[council][district] + rng.gumbel(size=homes.size)
             j = int(np.argmax(np.where(ok, noisy, -np.inf)))
             block = council and block_free[j] >= 1.0
-            self._admit(i, homes[j], service, council, bool(t.framework[homes[j]]), block)
+            admitted.append(i)
+            chosen.append(homes[j])
+            blocks.append(block)
             free[j] -= 1.0
             if block:
                 block_free[j] -= 1.0
             free_for[False][j] = free[j] - block_free[j]
-            self.admissions += 1
             if free[j] < 1.0:
-                has_room = {key: room(*key) for key in static_ok}
+                has_room = {key: room(key) for key in static_ok}
+        self._admit(admitted, chosen, blocks)
+        self.admissions += len(admitted)
 
     def place_homecare(self) -> None:
         m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
@@ -151,40 +161,36 @@ class Placement:
         block_free = np.maximum(t.block_reserved[agencies] - block_used, 0.0)
         spare = t.staff[agencies] * p["homecare.productive_hours_per_worker"] - commissioned
         council_funded = self._fund(seekers, np.full(seekers.size, Status.HOMECARE))
-        rng = m.streams["choice"]
-        for district in np.unique(r.district[seekers]):
-            local = np.flatnonzero(t.district[agencies] == district)
-            people = np.flatnonzero(r.district[seekers] == district)
-            if local.size:
-                self._place_in_district(seekers[people], council_funded[people], agencies[local],
-                                        spare[local], block_free[local], rng)
-
-    def _place_in_district(self, seekers, council_funded, agencies, spare, block_free, rng):
-        """Sequential homecare matching among one district's agencies (arrays updated in
-        place as hours are taken)."""
-        r, t, p = self.model.residents, self.model.providers, self.model.p
-        package = p["homecare.package_hours"]
+        in_district = {int(d): np.flatnonzero(t.district[agencies] == d)
+                       for d in np.unique(t.district[agencies])}
+        room = {d: spare[local].max() for d, local in in_district.items()}
         base = p["placement.quality_score"][t.quality[agencies]]
+        score = {False: base, True: base + p["placement.framework_bonus"] * t.framework[agencies]}
         takes_council = t.quality[agencies] != INADEQUATE
-        noise = rng.gumbel(size=(seekers.size, agencies.size))
-        smallest = package[r.need[seekers]].min()
-        for k, i in enumerate(seekers):
-            if spare.max() < smallest:
-                break
-            hours = package[r.need[i]]
-            council = bool(council_funded[k])
-            in_block = council & (block_free >= hours)
-            ok = (spare - (0.0 if council else block_free)) >= hours
-            score = base + noise[k]
+        rng = m.streams["choice"]
+        admitted, chosen, blocks = [], [], []
+        hours_of = package[r.need[seekers]].tolist()
+        for i, hours, council, district in zip(seekers.tolist(), hours_of,
+                                               council_funded.tolist(),
+                                               r.district[seekers].tolist()):
+            local = in_district.get(district)
+            if local is None or room[district] < hours:
+                continue
+            in_block = council & (block_free[local] >= hours)
+            ok = (spare[local] - (0.0 if council else block_free[local])) >= hours
             if council:
-                ok &= takes_council
-                score = score + p["placement.framework_bonus"] * (t.framework[agencies] |
-                                                                  in_block)
+                ok &= takes_council[local]
             if not ok.any():
                 continue
-            j = int(np.argmax(np.where(ok, score, -np.inf)))
-            block = bool(in_block[j])
-            self._admit(i, agencies[j], Status.HOMECARE, council, bool(t.framework[agencies[j]]),
-                        block)
+            noisy = score[council][local] + p["placement.framework_bonus"] * in_block + \
+                rng.gumbel(size=local.size)
+            k = int(np.argmax(np.where(ok, noisy, -np.inf)))
+            j = local[k]
+            admitted.append(i)
+            chosen.append(agencies[j])
+            blocks.append(bool(in_block[k]))
             spare[j] -= hours
-            block_free[j] -= hours if block else 0.0
+            if in_block[k]:
+                block_free[j] -= hours
+            room[district] = spare[local].max()
+        self._admit(admitted, chosen, blocks)

@@ -30,6 +30,7 @@ PROVIDER_COLUMNS: dict[str, type] = {
     "cash": np.float64,            # GBP
     "margin": np.float64,          # smoothed profit / revenue
     "weekly_cost": np.float64,     # GBP, last week
+    "weekly_revenue": np.float64,  # GBP, last week
     "selffunder_price": np.float64,  # GBP/week (homes) or GBP/hour (agencies)
     "wage": np.float64,            # GBP/hour paid to care workers
     "staff": np.float64,           # care workers employed (headcount)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .pathway import care_home_type
 from .population import Population, add_residents, age_band_of, cells_to_people
 from .providers import AGENT_CLASS, Setting
 from .residents import Funding, Status
@@ -95,7 +94,7 @@ def _fill_care_homes(model, rng) -> None:
         chosen = _pick(pool, weight[pool], slots.size, rng)
         slots = rng.permutation(slots)[: chosen.size]
         taken[chosen] = True
-        r.status[chosen] = care_home_type(np.full(chosen.size, 4 if nursing else 3))
+        r.status[chosen] = Status.NURSING if nursing else Status.RESIDENTIAL
         r.need[chosen] = np.maximum(r.need[chosen], level)
         r.wanted[chosen] = r.status[chosen]
         r.provider[chosen] = slots
