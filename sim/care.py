@@ -193,10 +193,12 @@ class CareDelivery:
         """
         m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
         needed = p["need.hours_needed"]
-        after_carer = needed[:, None] * np.array([1.0, 1.0 - p["unpaid_care.carer_cover_share"]])
+        after_carer = (needed[:, None] * np.array(
+            [1.0, 1.0 - p["unpaid_care.carer_cover_share"]])).ravel()
         dp = np.flatnonzero(r.status == Status.DIRECT_PAYMENT)
         delivered[dp] = p["homecare.package_hours"][r.need[dp]]
-        unmet = np.maximum(after_carer[r.need, r.has_carer.view(np.int8)] - delivered, 0.0)
+        unmet = np.maximum(after_carer.take(2 * r.need + r.has_carer.view(np.int8)) - delivered,
+                           0.0)
         fully_met = in_states(r.status, FULLY_MET) | r.in_hospital
         unmet[fully_met] = 0.0
         acc.unmet_need_hours = float(unmet.sum())

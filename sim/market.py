@@ -35,7 +35,8 @@ class Market:
         self.model = model
         self.agents: dict[int, object] = {}
         self.pipeline: list[PlannedOpening] = []
-        self._commissioned = self._delivered = np.zeros(0)
+        self._commissioned = self._delivered = self.occupied_this_week = np.zeros(0)
+        self.waiting_this_week: dict = {}
         self.reset_week()
 
     def reset_week(self) -> None:
@@ -49,6 +50,13 @@ class Market:
         r = self.model.residents
         in_home = in_states(r.status, (Status.RESIDENTIAL, Status.NURSING))
         return np.bincount(r.provider[in_home], minlength=self.model.providers.n).astype(float)
+
+    def occupied_since_care(self) -> np.ndarray:
+        """Residents per provider row as counted in this week's care phase (providers opened
+        since then have none); saves recounting for staffing and metrics."""
+        out = np.zeros(self.model.providers.n)
+        out[: self.occupied_this_week.size] = self.occupied_this_week
+        return out
 
     def capacity(self, rows: np.ndarray) -> np.ndarray:
         """Beds (care homes) or deliverable hours a week (agencies, from their staff)."""
@@ -97,7 +105,7 @@ class Market:
         """Workers an agency wants: for its commissioned hours and an equal share of the
         hours people in its district wait for, plus a buffer; never below a core team."""
         t, p = self.model.providers, self.model.p
-        waiting = self._waiting_by_district()[Setting.HOMECARE]
+        waiting = self.waiting_this_week[Setting.HOMECARE]
         n_local = np.bincount(t.district[agencies], minlength=waiting.size)
         share = waiting[t.district[agencies]] / np.maximum(n_local[t.district[agencies]], 1)
         hours = (commissioned[agencies] + share) * (1.0 + p["homecare.staff_buffer"])
@@ -114,7 +122,8 @@ class Market:
     def update_finances(self, revenue: np.ndarray) -> None:
         """Costs, cash, smoothed margins, unit costs and staff needed, for open providers."""
         m, t, p = self.model, self.model.providers, self.model.p
-        occupied = self.occupied()
+        occupied = self.occupied_this_week = self.occupied()
+        self.waiting_this_week = self.waiting_by_district()
         cost = np.zeros(t.n)
         homes = np.flatnonzero(t.mask(Setting.CARE_HOME))
         cost[homes], t.staff_demand[homes] = self.care_home_costs(occupied, homes)
@@ -218,7 +227,7 @@ class Market:
         m, t, p = self.model, self.model.providers, self.model.p
         rng = m.streams["entry"]
         n_districts = p.dim_sizes["district"]
-        waiting = self._waiting_by_district()
+        waiting = self.waiting_this_week
         for setting in Setting:
             rows = np.flatnonzero(t.mask(setting))
             count = np.bincount(t.district[rows], minlength=n_districts)
@@ -260,7 +269,7 @@ class Market:
         return each * np.bincount(np.array(districts, dtype=int),
                                   minlength=p.dim_sizes["district"])
 
-    def _waiting_by_district(self) -> dict:
+    def waiting_by_district(self) -> dict:
         """People waiting for a care home place / homecare hours waiting, by district."""
         r, p = self.model.residents, self.model.p
         n = p.dim_sizes["district"]

@@ -138,9 +138,8 @@ class CareMarketModel(mesa.Model):
         self.population.age_and_die(p, self.district_shares)
         r.age[:] += 1.0 / WEEKS_PER_YEAR
         band = age_band_of(r.age)
-        cell = r.need * np.int8(len(p["need.mortality_age_multiplier"])) + band
-        dies = self._deaths(cell)
-        well = self._progression_and_recovery(band, cell, dies)
+        dies, up, down = self._need_events(band)
+        well = self._apply_need_changes(band, dies, up, down)
         r.remove(dies | well)
         onsets = self.population.draw_onsets(p["need.onset_hazard"], self.streams["onset"])
         district, band, sex = cells_to_people(onsets)
@@ -151,33 +150,39 @@ class CareMarketModel(mesa.Model):
         self.arrivals = district.size
         self.pathway.hospital_admissions()
 
-    def _deaths(self, cell: np.ndarray) -> np.ndarray:
-        """Mask of residents dying this week (hazard by need level and age band; ``cell`` is
-        need x bands + band)."""
+    def _need_events(self, band: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """This week's competing events for each resident, from one uniform draw: death
+        (hazard by need and age), a rise in need (by need and age; none above critical) or
+        a fall (by need)."""
         r, p = self.residents, self.p
-        table = weekly_probability(p["need.mortality_by_need"][:, None] *
-                                   p["need.mortality_age_multiplier"][None, :]).ravel()
-        dies = self.streams["mortality"].random(r.n) < table.take(cell)
-        self.deaths = int(dies.sum())
-        return dies
+        n_bands = len(p["need.mortality_age_multiplier"])
+        cell = r.need * np.int8(n_bands) + band
+        die = weekly_probability(p["need.mortality_by_need"][:, None] *
+                                 p["need.mortality_age_multiplier"][None, :]).ravel()
+        rise = weekly_probability(p["need.progression_hazard"][:, None] *
+                                  p["need.progression_age_multiplier"][None, :])
+        rise[-1] = 0.0  # no level above critical
+        fall = np.repeat(weekly_probability(p["need.recovery_hazard"]), n_bands)
+        u = self.streams["need"].random(r.n)
+        p_die = die.take(cell)
+        p_rise = p_die + rise.ravel().take(cell)
+        dies = u < p_die
+        up = ~dies & (u < p_rise)
+        down = (u >= p_rise) & (u < p_rise + fall.take(cell))
+        self.deaths = int(np.count_nonzero(dies))
+        return dies, up, down
 
-    def _progression_and_recovery(self, band: np.ndarray, cell: np.ndarray, dies: np.ndarray
-                                  ) -> np.ndarray:
+    def _apply_need_changes(self, band, dies, up, down) -> np.ndarray:
         """Needs rise or fall a level; returns the mask of people whose needs ended (they
         rejoin the population counts)."""
-        r, p = self.residents, self.p
-        rng = self.streams["progression"]
-        up_table = weekly_probability(p["need.progression_hazard"][:, None] *
-                                      p["need.progression_age_multiplier"][None, :]).ravel()
-        up = (rng.random(r.n) < up_table.take(cell)) & (r.need < len(p["need.hours_needed"]) - 1)
-        down = ~up & (rng.random(r.n) < weekly_probability(p["need.recovery_hazard"]).take(r.need))
+        r = self.residents
         r.need[up] += 1
         r.need[down] -= 1
         well = (r.need == 0) & (r.status == Status.COMMUNITY) & \
             (r.wanted == Status.COMMUNITY) & ~dies
         r.need[(r.need == 0) & ~well] = 1
         self.population.return_residents(r.district[well], band[well], r.sex[well])
-        self.recovered = int(well.sum())
+        self.recovered = int(np.count_nonzero(well))
         return well
 
     def requests_and_assessment(self) -> None:

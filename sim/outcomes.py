@@ -48,7 +48,7 @@ def _people(model) -> dict[str, float]:
 
 def _good_quality_share(model) -> float:
     r, t = model.residents, model.providers
-    served = r.provider[(r.provider >= 0) & in_states(r.status, (Status.HOMECARE, *CARE_HOME))]
+    served = r.provider[r.provider >= 0]  # only homecare and care home residents have one
     return float((t.quality[served] <= GOOD_OR_BETTER).mean()) if served.size else 0.0
 
 
@@ -56,7 +56,7 @@ def _providers(model) -> dict[str, float]:
     t, m, c = model.providers, model.market, model.commissioner
     homes = t.mask(Setting.CARE_HOME)
     beds = float(t.beds[homes].sum())
-    occupied = float(m.occupied()[homes].sum())
+    occupied = float(m.occupied_since_care()[homes].sum())
     fee = np.where(t.nursing[homes], c.fee_nursing, c.fee_residential)
     vacancy = model.workforce.vacancy_rates()
     return {

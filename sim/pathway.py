@@ -154,14 +154,16 @@ class Pathway:
                                  rng.random(idx.size), p)
         funding = funding_for(service, r.savings[idx], r.property[idx],
                               r.property_counted[idx], m.charging)
-        community = in_states(service, HOME_SERVICES)
-        reable = idx[community][: m.commissioner.reablement_places_left()]
+        first = np.flatnonzero(in_states(service, HOME_SERVICES))[
+            : m.commissioner.reablement_places_left()]
+        reable = idx[first]
         m.commissioner.reablement_started(reable.size)
         r.status[reable] = Status.REABLEMENT
         r.wanted[reable] = Status.REABLEMENT
         r.since[reable] = m.week
         r.in_hospital[reable] = False
-        rest = ~np.isin(idx, reable)
+        rest = np.ones(idx.size, dtype=bool)
+        rest[first] = False
         self._start_long_term(idx[rest], service[rest], funding[rest])
 
     def _start_long_term(self, idx, service, funding) -> None:

@@ -119,12 +119,14 @@ class Placement:
         def room(key: tuple) -> bool:
             return bool((static_any[key] & (free_for[key[1]] >= 1.0)).any())
 
-        has_room = {key: room(key) for key in static_ok}
+        has_room: dict = {}  # filled lazily; emptied whenever a home fills up
         admitted, chosen, blocks = [], [], []
         services, districts = r.wanted[seekers].tolist(), r.district[seekers].tolist()
         for i, service, district, council, wide in zip(
                 seekers.tolist(), services, districts, council_funded.tolist(), widen.tolist()):
             key = (service, council, wide)
+            if key not in has_room:
+                has_room[key] = room(key)
             if not has_room[key]:
                 continue
             ok = static_ok[key][district] & (free_for[council] >= 1.0)
@@ -141,7 +143,7 @@ class Placement:
                 block_free[j] -= 1.0
             free_for[False][j] = free[j] - block_free[j]
             if free[j] < 1.0:
-                has_room = {key: room(key) for key in static_ok}
+                has_room.clear()
         self._admit(admitted, chosen, blocks)
         self.admissions += len(admitted)
 

@@ -180,7 +180,8 @@ def _start_queue(model, rng) -> None:
 def _staff_providers(model) -> None:
     """Staff every provider to its needs less the published vacancy rate; set prices, cash."""
     p, t, market = model.p, model.providers, model.market
-    occupied = market.occupied()
+    occupied = market.occupied_this_week = market.occupied()
+    market.waiting_this_week = market.waiting_by_district()
     homes = np.flatnonzero(t.mask(Setting.CARE_HOME))
     _, t.staff_demand[homes] = market.care_home_costs(occupied, homes)
     agencies = np.flatnonzero(t.mask(Setting.HOMECARE))

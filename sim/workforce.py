@@ -59,7 +59,7 @@ class Workforce:
         hours in a home; commissioned hours in an agency."""
         m, t, p = self.model, self.model.providers, self.model.p
         homes = t.setting[rows] == Setting.CARE_HOME
-        occupied = m.market.occupied()[rows]
+        occupied = m.market.occupied_since_care()[rows]
         needed = np.where(
             homes, occupied * m.market.care_hours_per_resident(rows) /
             p["workforce.contract_hours_per_worker"],
