@@ -7,7 +7,7 @@ import numpy as np
 from .care import WeekAccounts
 from .placement import waiting_mask
 from .providers import Setting
-from .residents import CARE_HOME, Funding, Status, in_states
+from .residents import CARE_HOME, Funding, Status
 
 GOOD_OR_BETTER = 1  # rating index: 0 outstanding, 1 good
 
@@ -19,25 +19,25 @@ def weekly_metrics(model, acc: WeekAccounts) -> dict[str, float]:
 
 def _people(model) -> dict[str, float]:
     r = model.residents
-    in_home = in_states(r.status, CARE_HOME)
-    council = r.funding == Funding.COUNCIL
-    on_homecare = r.status == Status.HOMECARE
-    dp = r.status == Status.DIRECT_PAYMENT
-    queued = r.status == Status.QUEUED
+    n_states = len(Status)
+    everyone = np.bincount(r.status, minlength=n_states)
+    council = np.bincount(r.status[r.funding == Funding.COUNCIL], minlength=n_states)
+    n_home = int(everyone[Status.RESIDENTIAL] + everyone[Status.NURSING])
+    council_home = int(council[Status.RESIDENTIAL] + council[Status.NURSING])
     waiting_placement = int(np.count_nonzero(waiting_mask(r, (Status.HOMECARE, *CARE_HOME))))
-    n_home = int(in_home.sum())
     return {
         "people_in_care_homes": n_home,
-        "people_receiving_homecare": int(on_homecare.sum()),
-        "people_waiting": int(queued.sum()) + waiting_placement,
-        "selffunder_share_care_homes": float((in_home & ~council).sum() / n_home) if n_home else 0.0,
-        "council_funded_long_term": int(((in_home | on_homecare) & council).sum() + dp.sum()),
-        "council_funded_care_home_residents": int((in_home & council).sum()),
-        "people_on_direct_payments": int(dp.sum()),
-        "people_in_reablement": int((r.status == Status.REABLEMENT).sum()),
+        "people_receiving_homecare": int(everyone[Status.HOMECARE]),
+        "people_waiting": int(everyone[Status.QUEUED]) + waiting_placement,
+        "selffunder_share_care_homes": 1.0 - council_home / n_home if n_home else 0.0,
+        "council_funded_long_term": council_home + int(council[Status.HOMECARE] +
+                                                       everyone[Status.DIRECT_PAYMENT]),
+        "council_funded_care_home_residents": council_home,
+        "people_on_direct_payments": int(everyone[Status.DIRECT_PAYMENT]),
+        "people_in_reablement": int(everyone[Status.REABLEMENT]),
         "requests": model.pathway.counts["requests"],
         "assessments": model.pathway.counts["assessments"],
-        "assessment_queue": int(queued.sum()),
+        "assessment_queue": int(everyone[Status.QUEUED]),
         "care_home_admissions": model.placement.admissions,
         "population_65plus": model.population.total + r.n,
         "residents_with_needs": r.n,
