@@ -290,7 +290,7 @@ class Market:
         rng = m.streams["entry"]
         for setting in Setting:
             lag = int(p["market.entry_lag_weeks"][setting])
-            expected = p["market.initial_pipeline_per_year"][setting] * lag / 52.0
+            expected = p["market.initial_pipeline_per_year"][setting] * lag / WEEKS_PER_YEAR
             for _ in range(rng.poisson(expected)):
                 nursing = setting == Setting.CARE_HOME and \
                     rng.random() < p["care_homes.nursing_home_share"]

@@ -14,7 +14,6 @@ from .dims import AGE_BAND_WIDTH_YEARS, AGE_BANDS, FIRST_AGE
 from .residents import ResidentTable
 
 N_BANDS = len(AGE_BANDS)
-OLDEST_BAND_MEAN_EXTRA_YEARS = 3.0  # mean years above 90 of people in the open 90+ band
 
 
 def weekly_probability(hazard_per_year) -> np.ndarray:
@@ -79,12 +78,14 @@ def cells_to_people(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return np.unravel_index(flat, cells.shape)
 
 
-def draw_ages(band: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Exact ages uniformly within each band (the open 90+ band: 90 plus an exponential)."""
+def draw_ages(band: np.ndarray, rng: np.random.Generator,
+              oldest_mean_years_over: float = 3.0) -> np.ndarray:
+    """Exact ages uniformly within each band; the open top band is its lower age plus an
+    exponential with the given mean (``demography.oldest_band_mean_years_over``)."""
     low = FIRST_AGE + AGE_BAND_WIDTH_YEARS * band.astype(float)
     age = low + rng.uniform(0.0, AGE_BAND_WIDTH_YEARS, size=band.size)
     oldest = band == N_BANDS - 1
-    age[oldest] = low[oldest] + rng.exponential(OLDEST_BAND_MEAN_EXTRA_YEARS, oldest.sum())
+    age[oldest] = low[oldest] + rng.exponential(oldest_mean_years_over, oldest.sum())
     return age
 
 
@@ -100,8 +101,9 @@ def add_residents(table: ResidentTable, p, district, band, sex, need, rng) -> sl
         p["wealth.savings_spread"] * rng.standard_normal(n)), 0.0)
     income = p["wealth.income_median"] * np.exp(p["wealth.income_spread"] *
                                                 rng.standard_normal(n))
+    age = draw_ages(band, rng, p["demography.oldest_band_mean_years_over"])
     return table.add(
-        n, district=district, sex=sex, age=draw_ages(band, rng), need=need,
+        n, district=district, sex=sex, age=age, need=need,
         savings=savings, property=prop, income=income,
         property_counted=rng.random(n) >= p["charging.property_disregard_share"],
         has_carer=rng.random(n) < p["unpaid_care.carer_probability"][band],

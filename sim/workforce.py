@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .calendar import WEEKS_PER_YEAR
 from .population import weekly_probability
 from .providers import Setting
 
@@ -47,7 +48,7 @@ class Workforce:
         hires = vacancies * weekly_probability(hiring_hazard(
             gap, p["workforce.hire_rate"], p["workforce.hire_wage_elasticity"]))
         unfilled = vacancies - hires
-        arrivals = p["workforce.international_recruits_per_year"] / 52.0
+        arrivals = p["workforce.international_recruits_per_year"] / WEEKS_PER_YEAR
         total_unfilled = unfilled.sum()
         international = unfilled * min(arrivals / total_unfilled, 1.0) \
             if total_unfilled > 0 else 0.0
