@@ -20,7 +20,6 @@ Leaf keys:
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import difflib
 import hashlib
@@ -344,7 +343,3 @@ def parse_assignment(text: str, params: Parameters, where: str = "--set") -> tup
         raise InputError(Problem(where, path, f"cannot read value {raw!r}")) from None
     return path, params.check_value(path, value, where, path)
 
-
-def deep_copy(params: Parameters) -> Parameters:
-    """An independent copy (arrays copied)."""
-    return Parameters(params.specs, copy.deepcopy(params.values), dict(params.dim_sizes))

@@ -13,7 +13,6 @@ from .population import weekly_probability
 from .residents import NO_PROVIDER, Funding, Status, in_states
 
 HOME_SERVICES = (Status.HOMECARE, Status.DIRECT_PAYMENT)
-PLACED_SERVICES = (Status.HOMECARE, Status.RESIDENTIAL, Status.NURSING)
 
 
 def eligible(need, threshold) -> np.ndarray:
