@@ -13,6 +13,8 @@ from enum import IntEnum
 import mesa
 import numpy as np
 
+from .columns import ColumnTable
+
 
 class Setting(IntEnum):
     CARE_HOME = 0
@@ -44,33 +46,16 @@ PROVIDER_COLUMNS: dict[str, type] = {
 }
 
 
-class ProviderTable:
+class ProviderTable(ColumnTable):
     """Column-wise provider state; rows are stable for the life of a run."""
 
     def __init__(self, capacity: int = 256):
-        self.n = 0
-        self._cols = {k: np.zeros(capacity, dtype=v) for k, v in PROVIDER_COLUMNS.items()}
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("_cols")
-        if cols is None or name not in cols:
-            raise AttributeError(name)
-        return cols[name][: self.n]
+        super().__init__(PROVIDER_COLUMNS, capacity)
 
     def add(self, count: int, **values) -> np.ndarray:
-        """Append ``count`` rows and return their indices."""
-        size = self.n + count
-        if size > len(self._cols["setting"]):
-            for name, col in self._cols.items():
-                grown = np.zeros(max(size, 2 * len(col)), dtype=col.dtype)
-                grown[: self.n] = col[: self.n]
-                self._cols[name] = grown
-        rows = np.arange(self.n, size)
-        self.n = size
-        for name, col in self._cols.items():
-            col[rows] = values.get(name, -1 if name == "closed_week" else 0)
-        self._cols["open"][rows] = True
-        return rows
+        """Append ``count`` open providers and return their rows."""
+        rows = self._append_rows(count, {**values, "open": True}, {"closed_week": -1})
+        return np.arange(rows.start, rows.stop)
 
     def mask(self, setting: Setting) -> np.ndarray:
         """Open providers of one setting."""

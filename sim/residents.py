@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .columns import ColumnTable
+
 
 class Status(IntEnum):
     """What a resident is receiving now."""
@@ -60,39 +62,24 @@ COLUMNS: dict[str, type] = {
 }
 
 
-class ResidentTable:
+class ResidentTable(ColumnTable):
     """Column-wise storage for residents, with stable ids and amortised growth."""
 
     def __init__(self, capacity: int = 1024):
-        self.n = 0
+        super().__init__(COLUMNS, capacity)
         self.next_id = 0
-        self._cols = {name: np.zeros(capacity, dtype=dt) for name, dt in COLUMNS.items()}
         self._row_of_id = np.full(capacity, -1, dtype=np.int64)
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("_cols")
-        if cols is None or name not in cols:
-            raise AttributeError(name)
-        return cols[name][: self.n]
-
-    def __len__(self) -> int:
-        return self.n
 
     def add(self, count: int, **values) -> slice:
         """Append ``count`` residents; unspecified columns take their defaults."""
-        self._reserve(self.n + count)
-        rows = slice(self.n, self.n + count)
-        for name, col in self._cols.items():
-            col[rows] = values.get(name, _DEFAULTS.get(name, 0))
         ids = np.arange(self.next_id, self.next_id + count)
-        self._cols["id"][rows] = ids
+        rows = self._append_rows(count, {**values, "id": ids}, _DEFAULTS)
         if self.next_id + count > self._row_of_id.size:
             grown = np.full(max(self.next_id + count, 2 * self._row_of_id.size), -1, np.int64)
             grown[: self._row_of_id.size] = self._row_of_id
             self._row_of_id = grown
         self._row_of_id[ids] = np.arange(rows.start, rows.stop)
         self.next_id += count
-        self.n += count
         return rows
 
     def remove(self, mask: np.ndarray) -> None:
@@ -108,6 +95,7 @@ class ResidentTable:
             col[holes] = col[movers]
         self._row_of_id[self._cols["id"][holes]] = holes
         self.n = new_n
+        self._expose()
 
     def rows_of(self, ids: np.ndarray) -> np.ndarray:
         """Rows of the given ids (ids must be alive)."""
@@ -124,16 +112,6 @@ class ResidentTable:
 
     def view(self, resident_id: int) -> "ResidentView":
         return ResidentView(self, int(resident_id))
-
-    def _reserve(self, size: int) -> None:
-        capacity = len(self._cols["id"])
-        if size <= capacity:
-            return
-        new_capacity = max(size, 2 * capacity)
-        for name, col in self._cols.items():
-            grown = np.zeros(new_capacity, dtype=col.dtype)
-            grown[: self.n] = col[: self.n]
-            self._cols[name] = grown
 
 
 _DEFAULTS = {"provider": NO_PROVIDER, "status": Status.COMMUNITY, "wanted": Status.COMMUNITY,
