@@ -128,8 +128,9 @@ class CareDelivery:
         revenue += np.bincount(prov, weights=np.where(council & block, 0.0, charge),
                                minlength=t.n)
         revenue[block_rows] += reserved * block_price
-        self.model.market.record_homecare(commissioned, np.bincount(prov, weights=hours,
-                                                                    minlength=t.n))
+        self.model.market.record_homecare(
+            commissioned, np.bincount(prov, weights=hours, minlength=t.n),
+            np.bincount(prov, minlength=t.n).astype(float))
         self._spend_down(idx[~council], charge[~council], False, acc)
         delivered = np.zeros(r.n)
         delivered[idx] = hours

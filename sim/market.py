@@ -35,7 +35,8 @@ class Market:
         self.model = model
         self.agents: dict[int, object] = {}
         self.pipeline: list[PlannedOpening] = []
-        self._commissioned = self._delivered = self.occupied_this_week = np.zeros(0)
+        self._commissioned = self._delivered = self._clients = np.zeros(0)
+        self.occupied_this_week = np.zeros(0)
         self.waiting_this_week: dict = {}
         self.reset_week()
 
@@ -64,8 +65,16 @@ class Market:
         return np.where(t.setting[rows] == Setting.CARE_HOME, t.beds[rows],
                         t.staff[rows] * p["homecare.productive_hours_per_worker"])
 
-    def record_homecare(self, commissioned: np.ndarray, delivered: np.ndarray) -> None:
-        self._commissioned, self._delivered = commissioned, delivered
+    def record_homecare(self, commissioned: np.ndarray, delivered: np.ndarray,
+                        clients: np.ndarray) -> None:
+        self._commissioned, self._delivered, self._clients = commissioned, delivered, clients
+
+    def people_served(self) -> np.ndarray:
+        """Care home residents or homecare clients per provider row, as counted in this
+        week's care phase."""
+        out = self.occupied_since_care()
+        out[: self._clients.size] += self._clients
+        return out
 
     def commissioned_hours(self) -> np.ndarray:
         """Homecare hours a week commissioned from each provider row (this week's)."""

@@ -47,9 +47,9 @@ def _people(model) -> dict[str, float]:
 
 
 def _good_quality_share(model) -> float:
-    r, t = model.residents, model.providers
-    served = r.provider[r.provider >= 0]  # only homecare and care home residents have one
-    return float((t.quality[served] <= GOOD_OR_BETTER).mean()) if served.size else 0.0
+    served = model.market.people_served()
+    good = served[model.providers.quality <= GOOD_OR_BETTER].sum()
+    return float(good / served.sum()) if served.sum() else 0.0
 
 
 def _providers(model) -> dict[str, float]:

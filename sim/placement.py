@@ -163,11 +163,15 @@ class Placement:
         block_free = np.maximum(t.block_reserved[agencies] - block_used, 0.0)
         spare = t.staff[agencies] * p["homecare.productive_hours_per_worker"] - commissioned
         council_funded = self._fund(seekers, np.full(seekers.size, Status.HOMECARE))
-        in_district = {int(d): np.flatnonzero(t.district[agencies] == d)
-                       for d in np.unique(t.district[agencies])}
-        room = {d: spare[local].max() for d, local in in_district.items()}
+        order = np.argsort(t.district[agencies], kind="stable")  # districts become slices
+        agencies, spare, block_free = agencies[order], spare[order], block_free[order]
+        districts, starts = np.unique(t.district[agencies], return_index=True)
+        ends = np.append(starts[1:], agencies.size)
+        local_of = {int(d): slice(a, b) for d, a, b in zip(districts, starts, ends)}
+        room = {d: spare[local].max() for d, local in local_of.items()}
         base = p["placement.quality_score"][t.quality[agencies]]
-        score = {False: base, True: base + p["placement.framework_bonus"] * t.framework[agencies]}
+        bonus = p["placement.framework_bonus"]
+        score = {False: base, True: base + bonus * t.framework[agencies]}
         takes_council = t.quality[agencies] != INADEQUATE
         rng = m.streams["choice"]
         admitted, chosen, blocks = [], [], []
@@ -175,19 +179,19 @@ class Placement:
         for i, hours, council, district in zip(seekers.tolist(), hours_of,
                                                council_funded.tolist(),
                                                r.district[seekers].tolist()):
-            local = in_district.get(district)
+            local = local_of.get(district)
             if local is None or room[district] < hours:
                 continue
-            in_block = council & (block_free[local] >= hours)
-            ok = (spare[local] - (0.0 if council else block_free[local])) >= hours
+            free_blocks = block_free[local]
+            in_block = (free_blocks >= hours) if council else np.zeros(free_blocks.size, bool)
+            ok = (spare[local] - (0.0 if council else free_blocks)) >= hours
             if council:
                 ok &= takes_council[local]
             if not ok.any():
                 continue
-            noisy = score[council][local] + p["placement.framework_bonus"] * in_block + \
-                rng.gumbel(size=local.size)
+            noisy = score[council][local] + bonus * in_block + rng.gumbel(size=ok.size)
             k = int(np.argmax(np.where(ok, noisy, -np.inf)))
-            j = local[k]
+            j = local.start + k
             admitted.append(i)
             chosen.append(agencies[j])
             blocks.append(bool(in_block[k]))

@@ -158,9 +158,11 @@ def _lookup(states: tuple[int, ...]) -> np.ndarray:
 
 def in_states(status: np.ndarray, states) -> np.ndarray:
     """Mask of rows whose status is one of ``states`` (a fast ``np.isin`` for statuses)."""
-    states = tuple(states)
+    states = tuple(sorted(int(s) for s in states))
+    if len(states) > 2 and states[-1] - states[0] == len(states) - 1:
+        return (status >= states[0]) & (status <= states[-1])
     if len(states) > 2:
-        return _lookup(tuple(int(s) for s in states))[status]
+        return _lookup(states)[status]
     mask = status == states[0]
     for state in states[1:]:
         mask |= status == state
