@@ -14,7 +14,6 @@ from .population import weekly_probability
 from .providers import Setting
 from .residents import CARE_HOME, NO_PROVIDER, Funding, Status, in_states
 
-FULLY_MET = (Status.RESIDENTIAL, Status.NURSING, Status.REABLEMENT)
 
 
 @dataclass
@@ -49,9 +48,9 @@ class CareDelivery:
         acc = WeekAccounts()
         revenue = np.zeros(m.providers.n)
         self._care_homes(acc, revenue)
-        delivered = self._homecare(acc, revenue)
+        homecare_clients, hours = self._homecare(acc, revenue)
         self._direct_payments_and_reablement(acc)
-        self._outcomes(acc, delivered)
+        self._outcomes(acc, homecare_clients, hours)
         m.market.update_finances(revenue)
         self._handbacks(acc)
         m.commissioner.pay(acc.council_total)
@@ -91,9 +90,10 @@ class CareDelivery:
         revenue[block_rows] += block_paid
         self._spend_down(idx[~council], self_paid[~council], True, acc)
 
-    def _homecare(self, acc: WeekAccounts, revenue: np.ndarray) -> np.ndarray:
-        """Deliver packages as far as agencies' staff allow; returns delivered hours per
-        resident row (zero for people not on homecare)."""
+    def _homecare(self, acc: WeekAccounts, revenue: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Deliver packages as far as agencies' staff allow; returns the clients' rows and
+        the hours each received."""
         m, r, t, p, c = self.model, self.model.residents, self.model.providers, \
             self.model.p, self.model.commissioner
         idx = np.flatnonzero(r.status == Status.HOMECARE)
@@ -132,9 +132,7 @@ class CareDelivery:
             commissioned, np.bincount(prov, weights=hours, minlength=t.n),
             np.bincount(prov, minlength=t.n).astype(float))
         self._spend_down(idx[~council], charge[~council], False, acc)
-        delivered = np.zeros(r.n)
-        delivered[idx] = hours
-        return delivered
+        return idx, hours
 
     def _direct_payments_and_reablement(self, acc: WeekAccounts) -> None:
         m, r, p, c = self.model, self.model.residents, self.model.p, self.model.commissioner
@@ -186,30 +184,50 @@ class CareDelivery:
         r.since[back] = m.week
         acc.handbacks = back.size
 
-    def _outcomes(self, acc: WeekAccounts, delivered: np.ndarray) -> None:
-        """Unmet need, delayed discharges and wellbeing for every resident.
+    def _outcomes(self, acc: WeekAccounts, homecare_clients: np.ndarray,
+                  homecare_hours: np.ndarray) -> None:
+        """Unmet need, delayed discharges and wellbeing, by group.
 
         Needs are fully met in a care home, in reablement and in hospital; at home, unpaid
         care covers part and homecare or a direct payment the rest as far as delivered.
+        People without a service differ only by need level and carer, so they are summed by
+        that cell. Only people without a service (status community or queued) are ever in
+        hospital.
         """
         m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
         needed = p["need.hours_needed"]
-        after_carer = (needed[:, None] * np.array(
-            [1.0, 1.0 - p["unpaid_care.carer_cover_share"]])).ravel()
-        dp = np.flatnonzero(r.status == Status.DIRECT_PAYMENT)
-        delivered[dp] = p["homecare.package_hours"][r.need[dp]]
-        unmet = np.maximum(after_carer.take(2 * r.need + r.has_carer.view(np.int8)) - delivered,
-                           0.0)
-        fully_met = in_states(r.status, FULLY_MET) | r.in_hospital
-        unmet[fully_met] = 0.0
-        acc.unmet_need_hours = float(unmet.sum())
-        delayed = r.in_hospital & (m.week - r.since >= p["pathway.hospital_acute_weeks"])
-        acc.delayed_days = float(np.count_nonzero(delayed) * DAYS_PER_WEEK)
-        in_home = in_states(r.status, CARE_HOME)
-        score = np.where(in_home, p["wellbeing.score_care_home"], p["wellbeing.score_at_home"])
+        carer_share = np.array([1.0, 1.0 - p["unpaid_care.carer_cover_share"]])
+        after_carer = (needed[:, None] * carer_share).ravel()  # by cell 2 x need + carer
         penalty = p["wellbeing.unmet_need_penalty"] / np.maximum(needed, 1e-9)
-        score -= penalty[r.need] * unmet
-        served = np.flatnonzero(r.provider >= 0)
-        score[served] += p["wellbeing.quality_adjustment"][t.quality[r.provider[served]]]
-        score[delayed] = p["wellbeing.score_delayed_discharge"]
-        acc.wellbeing = float(score.sum())
+        at_home, care_home = p["wellbeing.score_at_home"], p["wellbeing.score_care_home"]
+        quality = p["wellbeing.quality_adjustment"]
+
+        def cell(rows):
+            return 2 * r.need[rows].astype(np.intp) + r.has_carer[rows]
+
+        def home_care(rows, hours):
+            unmet = np.maximum(after_carer.take(cell(rows)) - hours, 0.0)
+            return unmet.sum(), (at_home - penalty[r.need[rows]] * unmet).sum()
+
+        hospital = np.flatnonzero(r.in_hospital)
+        plain = in_states(r.status, (Status.COMMUNITY, Status.QUEUED))
+        plain[hospital] = False
+        by_cell = np.bincount(2 * r.need[plain].astype(np.intp) + r.has_carer[plain],
+                              minlength=after_carer.size)
+        unmet_plain = by_cell @ after_carer
+        score_plain = by_cell @ (at_home - np.repeat(penalty, 2) * after_carer)
+        dp = np.flatnonzero(r.status == Status.DIRECT_PAYMENT)
+        unmet_dp, score_dp = home_care(dp, p["homecare.package_hours"][r.need[dp]])
+        unmet_hc, score_hc = home_care(homecare_clients, homecare_hours)
+        score_hc += quality[t.quality[r.provider[homecare_clients]]].sum()
+        in_home = np.flatnonzero(in_states(r.status, CARE_HOME))
+        score_home = in_home.size * care_home + quality[t.quality[r.provider[in_home]]].sum()
+        reabling = np.count_nonzero(r.status == Status.REABLEMENT)
+        delayed = m.week - r.since[hospital] >= p["pathway.hospital_acute_weeks"]
+        n_delayed = int(np.count_nonzero(delayed))
+        score_hospital = n_delayed * p["wellbeing.score_delayed_discharge"] + \
+            (hospital.size - n_delayed) * at_home
+        acc.unmet_need_hours = float(unmet_plain + unmet_dp + unmet_hc)
+        acc.delayed_days = float(n_delayed * DAYS_PER_WEEK)
+        acc.wellbeing = float(score_plain + score_dp + score_hc + score_home +
+                              reabling * at_home + score_hospital)

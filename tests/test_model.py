@@ -43,6 +43,7 @@ def check_placements(model):
     assert np.all(t.setting[r.provider[on_homecare]] == Setting.HOMECARE)
     occupied = np.bincount(r.provider[in_home], minlength=t.n)
     assert np.all(occupied <= t.beds + 1e-9)
+    assert np.all(in_states(r.status[r.in_hospital], (Status.COMMUNITY, Status.QUEUED)))
     assert np.unique(r.id).size == r.n
     np.testing.assert_array_equal(r.rows_of(r.id), np.arange(r.n))
 
