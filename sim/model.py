@@ -21,6 +21,7 @@ from .providers import ProviderTable
 from .population import add_residents, age_band_of, cells_to_people, weekly_probability
 from .residents import ResidentTable, Status
 from .rng import RandomStreams
+from .sampling import bernoulli_rows
 from .scenario import Scenario, baseline_scenario
 from .setup import build_county
 from .workforce import Workforce
@@ -137,10 +138,12 @@ class CareMarketModel(mesa.Model):
         r, p = self.residents, self.p
         self.population.age_and_die(p, self.district_shares)
         r.age[:] += 1.0 / WEEKS_PER_YEAR
-        band = age_band_of(r.age)
-        dies, up, down = self._need_events(band)
-        well = self._apply_need_changes(band, dies, up, down)
-        r.remove(dies | well)
+        dies, up, down = self._need_events()
+        well = self._apply_need_changes(up, down)
+        leaving = np.zeros(r.n, dtype=bool)
+        leaving[dies] = True
+        leaving[well] = True
+        r.remove(leaving)
         onsets = self.population.draw_onsets(p["need.onset_hazard"], self.streams["onset"])
         district, band, sex = cells_to_people(onsets)
         levels = self.streams["onset"].choice(len(p["need.onset_level_shares"]),
@@ -150,39 +153,45 @@ class CareMarketModel(mesa.Model):
         self.arrivals = district.size
         self.pathway.hospital_admissions()
 
-    def _need_events(self, band: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """This week's competing events for each resident, from one uniform draw: death
-        (hazard by need and age), a rise in need (by need and age; none above critical) or
-        a fall (by need)."""
+    def _need_events(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows with this week's competing events: death (hazard by need and age), a rise
+        in need (by need and age; none above critical) or a fall (by need). Drawn sparsely:
+        candidates at the largest total probability, then one uniform decides which event,
+        if any."""
         r, p = self.residents, self.p
         n_bands = len(p["need.mortality_age_multiplier"])
-        cell = r.need * np.int8(n_bands) + band
         die = weekly_probability(p["need.mortality_by_need"][:, None] *
-                                 p["need.mortality_age_multiplier"][None, :]).ravel()
+                                 p["need.mortality_age_multiplier"][None, :])
         rise = weekly_probability(p["need.progression_hazard"][:, None] *
                                   p["need.progression_age_multiplier"][None, :])
         rise[-1] = 0.0  # no level above critical
-        fall = np.repeat(weekly_probability(p["need.recovery_hazard"]), n_bands)
-        u = self.streams["need"].random(r.n)
-        p_die = die.take(cell)
+        fall = np.repeat(weekly_probability(p["need.recovery_hazard"])[:, None], n_bands, 1)
+        p_max = float((die + rise + fall).max())
+        rng = self.streams["need"]
+        rows = bernoulli_rows(r.n, p_max, rng)
+        u = rng.random(rows.size) * p_max
+        cell = r.need[rows].astype(np.intp) * n_bands + age_band_of(r.age[rows])
+        p_die = die.ravel().take(cell)
         p_rise = p_die + rise.ravel().take(cell)
-        dies = u < p_die
-        up = ~dies & (u < p_rise)
-        down = (u >= p_rise) & (u < p_rise + fall.take(cell))
-        self.deaths = int(np.count_nonzero(dies))
-        return dies, up, down
+        p_fall = p_rise + fall.ravel().take(cell)
+        self.deaths = int(np.count_nonzero(u < p_die))
+        return rows[u < p_die], rows[(u >= p_die) & (u < p_rise)], \
+            rows[(u >= p_rise) & (u < p_fall)]
 
-    def _apply_need_changes(self, band, dies, up, down) -> np.ndarray:
-        """Needs rise or fall a level; returns the mask of people whose needs ended (they
-        rejoin the population counts)."""
+    def _apply_need_changes(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+        """Needs rise or fall a level; returns the rows of people whose needs ended and who
+        receive and want nothing (they rejoin the population counts; anyone else whose
+        need falls to none is held at low)."""
         r = self.residents
         r.need[up] += 1
         r.need[down] -= 1
-        well = (r.need == 0) & (r.status == Status.COMMUNITY) & \
-            (r.wanted == Status.COMMUNITY) & ~dies
-        r.need[(r.need == 0) & ~well] = 1
-        self.population.return_residents(r.district[well], band[well], r.sex[well])
-        self.recovered = int(np.count_nonzero(well))
+        ended = down[r.need[down] == 0]
+        free = (r.status[ended] == Status.COMMUNITY) & (r.wanted[ended] == Status.COMMUNITY)
+        well = ended[free]
+        r.need[ended[~free]] = 1
+        self.population.return_residents(r.district[well], age_band_of(r.age[well]),
+                                         r.sex[well])
+        self.recovered = well.size
         return well
 
     def requests_and_assessment(self) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 
 from .charging import ChargingRules, assessable_capital, is_self_funder
 from .population import weekly_probability
+from .sampling import bernoulli_rows, thin
 from .residents import NO_PROVIDER, Funding, Status, in_states
 
 HOME_SERVICES = (Status.HOMECARE, Status.DIRECT_PAYMENT)
@@ -70,10 +71,11 @@ class Pathway:
         """Emergency admissions of people at home; those needing (more) care wait in hospital."""
         m, r, p = self.model, self.r, self.model.p
         rng = m.streams["hospital"]
-        at_home = np.flatnonzero(in_states(r.status, (Status.COMMUNITY, Status.QUEUED,
-                                                     *HOME_SERVICES)) & ~r.in_hospital)
-        admitted = at_home[rng.random(at_home.size) < weekly_probability(
-            p["pathway.hospital_admission_hazard"])[r.need[at_home]]]
+        chance = weekly_probability(p["pathway.hospital_admission_hazard"])
+        rows = bernoulli_rows(r.n, chance.max(), rng)
+        at_home = rows[in_states(r.status[rows], (Status.COMMUNITY, Status.QUEUED,
+                                                  *HOME_SERVICES)) & ~r.in_hospital[rows]]
+        admitted = thin(at_home, chance[r.need[at_home]], chance.max(), rng)
         worse = admitted[rng.random(admitted.size) <
                          p["pathway.hospital_need_increase_probability"]]
         r.need[worse] = np.minimum(r.need[worse] + 1, 4)
@@ -108,10 +110,11 @@ class Pathway:
         """People with needs and no formal care ask the council, or arrange care themselves."""
         m, r, p = self.model, self.r, self.model.p
         rng = m.streams["requests"]
-        candidates = np.flatnonzero((r.status == Status.COMMUNITY) & (r.wanted == Status.COMMUNITY)
-                                    & (r.blocked_until <= m.week))
-        idx = candidates[rng.random(candidates.size) < weekly_probability(
-            p["pathway.request_hazard"])[r.need[candidates]]]
+        chance = weekly_probability(p["pathway.request_hazard"])
+        rows = bernoulli_rows(r.n, chance.max(), rng)
+        candidates = rows[(r.status[rows] == Status.COMMUNITY) &
+                          (r.wanted[rows] == Status.COMMUNITY) & (r.blocked_until[rows] <= m.week)]
+        idx = thin(candidates, chance[r.need[candidates]], chance.max(), rng)
         service = choose_service(r.need[idx], r.has_carer[idx], rng.random(idx.size),
                                  rng.random(idx.size), p)
         service = np.where(service == Status.DIRECT_PAYMENT, Status.HOMECARE, service)
