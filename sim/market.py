@@ -14,6 +14,7 @@ from .calendar import WEEKS_PER_YEAR
 from .finance import (care_home_staff_cost, care_home_unit_cost, fails, homecare_cost_per_hour,
                       margin, selffunder_markup, smoothed)
 from .population import weekly_probability
+from .placement import waiting_mask
 from .providers import AGENT_CLASS, Setting
 from .residents import Status, in_states
 
@@ -282,9 +283,8 @@ class Market:
         """People waiting for a care home place / homecare hours waiting, by district."""
         r, p = self.model.residents, self.model.p
         n = p.dim_sizes["district"]
-        waiting = (r.wanted != r.status) & ~in_states(r.status, (Status.QUEUED,
-                                                               Status.REABLEMENT))
-        homes = waiting & in_states(r.wanted, (Status.RESIDENTIAL, Status.NURSING))
+        waiting = waiting_mask(r)
+        homes = waiting & (r.wanted != Status.HOMECARE)
         care = waiting & (r.wanted == Status.HOMECARE)
         return {
             Setting.CARE_HOME: np.bincount(r.district[homes], minlength=n).astype(float),

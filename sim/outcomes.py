@@ -7,7 +7,7 @@ import numpy as np
 from .care import WeekAccounts
 from .placement import waiting_mask
 from .providers import Setting
-from .residents import CARE_HOME, Funding, Status
+from .residents import Funding, Status
 
 GOOD_OR_BETTER = 1  # rating index: 0 outstanding, 1 good
 
@@ -24,7 +24,7 @@ def _people(model) -> dict[str, float]:
     council = np.bincount(r.status[r.funding == Funding.COUNCIL], minlength=n_states)
     n_home = int(everyone[Status.RESIDENTIAL] + everyone[Status.NURSING])
     council_home = int(council[Status.RESIDENTIAL] + council[Status.NURSING])
-    waiting_placement = int(np.count_nonzero(waiting_mask(r, (Status.HOMECARE, *CARE_HOME))))
+    waiting_placement = int(np.count_nonzero(waiting_mask(r)))
     return {
         "people_in_care_homes": n_home,
         "people_receiving_homecare": int(everyone[Status.HOMECARE]),

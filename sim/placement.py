@@ -16,16 +16,16 @@ from .residents import CARE_HOME, Funding, Status, in_states
 from .finance import accepts_council_placement
 
 INADEQUATE = 3
-NOT_WAITING = (Status.QUEUED, Status.REABLEMENT)
+PLACED = (Status.HOMECARE, Status.RESIDENTIAL, Status.NURSING)  # services with a provider
 
 
-def waiting_mask(r, services) -> np.ndarray:
-    """People assessed as needing one of ``services`` who do not yet have it."""
-    return in_states(r.wanted, services) & (r.status != r.wanted) & \
-        ~in_states(r.status, NOT_WAITING)
+def waiting_mask(r, services=PLACED) -> np.ndarray:
+    """People assessed as needing one of ``services`` who do not yet have it (people being
+    assessed or reabled never want a placed service until that ends)."""
+    return in_states(r.wanted, services) & (r.status != r.wanted)
 
 
-def waiting_for(r, services) -> np.ndarray:
+def waiting_for(r, services=PLACED) -> np.ndarray:
     """Rows of people waiting for one of ``services``, the urgent (in hospital or
     displaced) first, then by how long they have waited."""
     rows = np.flatnonzero(waiting_mask(r, services))
@@ -48,9 +48,12 @@ class Placement:
         self.admissions = 0
 
     def run(self) -> None:
+        """Everyone waiting, in order of priority, to care homes then to homecare."""
         self.admissions = 0
-        self.place_in_care_homes()
-        self.place_homecare()
+        r = self.model.residents
+        waiting = waiting_for(r)
+        self.place_in_care_homes(waiting[in_states(r.wanted[waiting], CARE_HOME)])
+        self.place_homecare(waiting[r.wanted[waiting] == Status.HOMECARE])
 
     def _admit(self, rows: list[int], providers: list[int], blocks: list[bool]) -> None:
         """Place the given residents (their ``wanted`` service) with the given providers."""
@@ -77,9 +80,8 @@ class Placement:
                                        r.property[fresh], r.property_counted[fresh], m.charging)
         return r.funding[seekers] == Funding.COUNCIL
 
-    def place_in_care_homes(self) -> None:
+    def place_in_care_homes(self, seekers: np.ndarray) -> None:
         m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
-        seekers = waiting_for(r, CARE_HOME)
         homes = np.flatnonzero(t.mask(Setting.CARE_HOME))
         if seekers.size == 0 or homes.size == 0:
             return
@@ -147,9 +149,8 @@ class Placement:
         self._admit(admitted, chosen, blocks)
         self.admissions += len(admitted)
 
-    def place_homecare(self) -> None:
+    def place_homecare(self, seekers: np.ndarray) -> None:
         m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
-        seekers = waiting_for(r, (Status.HOMECARE,))
         agencies = np.flatnonzero(t.mask(Setting.HOMECARE))
         if seekers.size == 0 or agencies.size == 0:
             return

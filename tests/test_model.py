@@ -44,6 +44,8 @@ def check_placements(model):
     occupied = np.bincount(r.provider[in_home], minlength=t.n)
     assert np.all(occupied <= t.beds + 1e-9)
     assert np.all(in_states(r.status[r.in_hospital], (Status.COMMUNITY, Status.QUEUED)))
+    in_process = in_states(r.status, (Status.QUEUED, Status.REABLEMENT))
+    assert not np.any(in_states(r.wanted[in_process], (Status.HOMECARE, *CARE_HOME)))
     assert np.unique(r.id).size == r.n
     np.testing.assert_array_equal(r.rows_of(r.id), np.arange(r.n))
 
