@@ -12,7 +12,7 @@ from .charging import (assessable_capital, capital_drawdown, is_self_funder,
                        weekly_contribution)
 from .population import weekly_probability
 from .providers import Setting
-from .residents import CARE_HOME, NO_PROVIDER, Funding, Status, in_states
+from .residents import NO_PROVIDER, Funding, Status, in_states
 
 
 
@@ -60,7 +60,9 @@ class CareDelivery:
         m, r, t, p, c = self.model, self.model.residents, self.model.providers, \
             self.model.p, self.model.commissioner
         idx = np.flatnonzero(in_states(r.status, (Status.RESIDENTIAL, Status.NURSING)))
+        self.care_home_residents = idx
         prov = r.provider[idx]
+        m.market.occupied_this_week = np.bincount(prov, minlength=t.n).astype(float)
         nursing = r.status[idx] == Status.NURSING
         fee = np.where(nursing, c.fee_nursing, c.fee_residential)
         price = t.selffunder_price[prov]
@@ -210,19 +212,18 @@ class CareDelivery:
             return unmet.sum(), (at_home - penalty[r.need[rows]] * unmet).sum()
 
         hospital = np.flatnonzero(r.in_hospital)
-        plain = in_states(r.status, (Status.COMMUNITY, Status.QUEUED))
-        plain[hospital] = False
-        by_cell = np.bincount(2 * r.need[plain].astype(np.intp) + r.has_carer[plain],
-                              minlength=after_carer.size)
+        dp = np.flatnonzero(r.status == Status.DIRECT_PAYMENT)
+        reabling = np.flatnonzero(r.status == Status.REABLEMENT)
+        in_home = self.care_home_residents
+        by_cell = np.bincount(2 * r.need + r.has_carer, minlength=after_carer.size)
+        for group in (hospital, dp, reabling, in_home, homecare_clients):
+            by_cell -= np.bincount(cell(group), minlength=after_carer.size)
         unmet_plain = by_cell @ after_carer
         score_plain = by_cell @ (at_home - np.repeat(penalty, 2) * after_carer)
-        dp = np.flatnonzero(r.status == Status.DIRECT_PAYMENT)
         unmet_dp, score_dp = home_care(dp, p["homecare.package_hours"][r.need[dp]])
         unmet_hc, score_hc = home_care(homecare_clients, homecare_hours)
         score_hc += quality[t.quality[r.provider[homecare_clients]]].sum()
-        in_home = np.flatnonzero(in_states(r.status, CARE_HOME))
         score_home = in_home.size * care_home + quality[t.quality[r.provider[in_home]]].sum()
-        reabling = np.count_nonzero(r.status == Status.REABLEMENT)
         delayed = m.week - r.since[hospital] >= p["pathway.hospital_acute_weeks"]
         n_delayed = int(np.count_nonzero(delayed))
         score_hospital = n_delayed * p["wellbeing.score_delayed_discharge"] + \
@@ -230,4 +231,4 @@ class CareDelivery:
         acc.unmet_need_hours = float(unmet_plain + unmet_dp + unmet_hc)
         acc.delayed_days = float(n_delayed * DAYS_PER_WEEK)
         acc.wellbeing = float(score_plain + score_dp + score_hc + score_home +
-                              reabling * at_home + score_hospital)
+                              reabling.size * at_home + score_hospital)

@@ -132,7 +132,7 @@ class Market:
     def update_finances(self, revenue: np.ndarray) -> None:
         """Costs, cash, smoothed margins, unit costs and staff needed, for open providers."""
         m, t, p = self.model, self.model.providers, self.model.p
-        occupied = self.occupied_this_week = self.occupied()
+        occupied = self.occupied_since_care()
         self.waiting_this_week = self.waiting_by_district()
         cost = np.zeros(t.n)
         homes = np.flatnonzero(t.mask(Setting.CARE_HOME))

@@ -131,11 +131,12 @@ class Placement:
                 has_room[key] = room(key)
             if not has_room[key]:
                 continue
-            ok = static_ok[key][district] & (free_for[council] >= 1.0)
-            if not ok.any():
+            candidates = np.flatnonzero(static_ok[key][district] & (free_for[council] >= 1.0))
+            if candidates.size == 0:
                 continue
-            noisy = static_score[council][district] + rng.gumbel(size=homes.size)
-            j = int(np.argmax(np.where(ok, noisy, -np.inf)))
+            noisy = static_score[council][district][candidates] + \
+                rng.gumbel(size=candidates.size)
+            j = int(candidates[np.argmax(noisy)])
             block = council and block_free[j] >= 1.0
             admitted.append(i)
             chosen.append(homes[j])
