@@ -153,14 +153,15 @@ class CareDelivery:
         """Self-funders pay from income above their allowance, then savings, then the home
         (where it counts); at the upper limit the council takes over at its fee."""
         m, r = self.model, self.model.residents
-        draw = capital_drawdown(charge, r.income[idx], care_home, m.charging)
-        savings = r.savings[idx] - draw
-        from_home = np.where(care_home & r.property_counted[idx], np.minimum(
-            np.maximum(-savings, 0.0), r.property[idx]), 0.0)
-        r.property[idx] -= from_home
-        r.savings[idx] = np.maximum(savings, 0.0)
-        capital = assessable_capital(r.savings[idx], r.property[idx], r.property_counted[idx],
-                                     care_home)
+        savings = r.savings[idx] - capital_drawdown(charge, r.income[idx], care_home,
+                                                    m.charging)
+        home, counted = r.property[idx], r.property_counted[idx]
+        if care_home:
+            home = home - np.where(counted, np.minimum(np.maximum(-savings, 0.0), home), 0.0)
+            r.property[idx] = home
+        savings = np.maximum(savings, 0.0)
+        r.savings[idx] = savings
+        capital = assessable_capital(savings, home, counted, care_home)
         reached = idx[~is_self_funder(capital, m.charging)]
         r.funding[reached] = Funding.COUNCIL
         t = m.providers
