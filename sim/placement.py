@@ -165,40 +165,63 @@ class Placement:
         block_free = np.maximum(t.block_reserved[agencies] - block_used, 0.0)
         spare = t.staff[agencies] * p["homecare.productive_hours_per_worker"] - commissioned
         council_funded = self._fund(seekers, np.full(seekers.size, Status.HOMECARE))
-        order = np.argsort(t.district[agencies], kind="stable")  # districts become slices
-        agencies, spare, block_free = agencies[order], spare[order], block_free[order]
+        order = np.argsort(t.district[agencies], kind="stable")  # districts become ranges
+        agencies = agencies[order]
         districts, starts = np.unique(t.district[agencies], return_index=True)
         ends = np.append(starts[1:], agencies.size)
-        local_of = {int(d): slice(a, b) for d, a, b in zip(districts, starts, ends)}
-        room = {d: spare[local].max() for d, local in local_of.items()}
+        local_of = {int(d): (int(a), int(b)) for d, a, b in zip(districts, starts, ends)}
         base = p["placement.quality_score"][t.quality[agencies]]
-        bonus = p["placement.framework_bonus"]
-        score = {False: base, True: base + bonus * t.framework[agencies]}
-        takes_council = t.quality[agencies] != INADEQUATE
-        rng = m.streams["choice"]
+        market = _AgencyMarket(
+            spare=spare[order].tolist(), block_free=block_free[order].tolist(),
+            score={False: base.tolist(),
+                   True: (base + p["placement.framework_bonus"] * t.framework[agencies]).tolist()},
+            takes_council=(t.quality[agencies] != INADEQUATE).tolist(),
+            bonus=p["placement.framework_bonus"])
+        noise = m.streams["choice"].gumbel(size=(seekers.size, int((ends - starts).max())))
         admitted, chosen, blocks = [], [], []
-        hours_of = package[r.need[seekers]].tolist()
-        for i, hours, council, district in zip(seekers.tolist(), hours_of,
-                                               council_funded.tolist(),
-                                               r.district[seekers].tolist()):
-            local = local_of.get(district)
-            if local is None or room[district] < hours:
+        for k, (i, hours, council, district) in enumerate(zip(
+                seekers.tolist(), package[r.need[seekers]].tolist(), council_funded.tolist(),
+                r.district[seekers].tolist())):
+            if district not in local_of:
                 continue
-            free_blocks = block_free[local]
-            in_block = (free_blocks >= hours) if council else np.zeros(free_blocks.size, bool)
-            ok = (spare[local] - (0.0 if council else free_blocks)) >= hours
-            if council:
-                ok &= takes_council[local]
-            if not ok.any():
-                continue
-            noisy = score[council][local] + bonus * in_block + rng.gumbel(size=ok.size)
-            k = int(np.argmax(np.where(ok, noisy, -np.inf)))
-            j = local.start + k
-            admitted.append(i)
-            chosen.append(agencies[j])
-            blocks.append(bool(in_block[k]))
-            spare[j] -= hours
-            if in_block[k]:
-                block_free[j] -= hours
-            room[district] = spare[local].max()
+            lo, hi = local_of[district]
+            j, block = market.take(lo, hi, hours, council, noise[k])
+            if j >= 0:
+                admitted.append(i)
+                chosen.append(agencies[j])
+                blocks.append(block)
         self._admit(admitted, chosen, blocks)
+
+
+class _AgencyMarket:
+    """One week's spare hours of agencies (in Python lists: a district has a dozen, so
+    plain loops beat array calls), and the choice of an agency for one package."""
+
+    def __init__(self, spare, block_free, score, takes_council, bonus):
+        self.spare, self.block_free = spare, block_free
+        self.score, self.takes_council, self.bonus = score, takes_council, bonus
+
+    def take(self, lo: int, hi: int, hours: float, council: bool, noise) -> tuple[int, bool]:
+        """The best agency in rows lo..hi-1 with room for ``hours`` (council clients fill
+        block capacity first and avoid inadequate agencies; self-funders cannot use unused
+        block hours); its hours are taken. Returns (row, in block) or (-1, False)."""
+        best, best_row, best_block = -np.inf, -1, False
+        score = self.score[council]
+        for j in range(lo, hi):
+            free_block = self.block_free[j]
+            if council:
+                if not self.takes_council[j] or self.spare[j] < hours:
+                    continue
+                in_block = free_block >= hours
+            elif self.spare[j] - free_block < hours:
+                continue
+            else:
+                in_block = False
+            value = score[j] + self.bonus * in_block + noise[j - lo]
+            if value > best:
+                best, best_row, best_block = value, j, in_block
+        if best_row >= 0:
+            self.spare[best_row] -= hours
+            if best_block:
+                self.block_free[best_row] -= hours
+        return best_row, best_block
