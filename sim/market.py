@@ -232,8 +232,10 @@ class Market:
             self.agents.pop(int(row)).close(failed=False)
 
     def plan_entries(self) -> None:
-        """Investors plan new providers where expected margins (smoothed margins plus unmet
-        demand) beat the hurdle, more in affluent districts; they open after a lag."""
+        """Investors plan new providers where expected margins beat the hurdle, more in
+        affluent districts; they open after a lag. The expected margin is the district's
+        smoothed margin, raised by unmet demand and lowered by capacity already planned
+        (investors see each other's planning applications)."""
         m, t, p = self.model, self.model.providers, self.model.p
         rng = m.streams["entry"]
         n_districts = p.dim_sizes["district"]
@@ -242,14 +244,17 @@ class Market:
             rows = np.flatnonzero(t.mask(setting))
             count = np.bincount(t.district[rows], minlength=n_districts)
             mean_margin = self._district_margin(rows, n_districts)
-            capacity = np.bincount(t.district[rows], weights=self.capacity(rows),
-                                   minlength=n_districts) + self._planned_capacity(setting)
+            open_capacity = np.bincount(t.district[rows], weights=self.capacity(rows),
+                                        minlength=n_districts)
+            planned = self._planned_capacity(setting)
+            capacity = open_capacity + planned
             pressure = waiting[setting] / np.maximum(capacity + waiting[setting], 1.0)
-            expected = mean_margin + p["market.entry_demand_weight"] * pressure
+            expected = mean_margin + p["market.entry_demand_weight"] * pressure - \
+                p["market.entry_pipeline_weight"] * planned / np.maximum(open_capacity, 1.0)
             rate = p["market.entry_rate"][setting] * np.maximum(count, 1) * np.maximum(
                 expected - p["market.entry_hurdle"][setting], 0.0) * \
                 p["county.affluence"] ** p["market.entry_affluence_weight"]
-            planned = rng.poisson(rate / WEEKS_PER_YEAR)
+            planned = rng.poisson(rate / WEEKS_PER_YEAR)  # new plans this week
             lag = int(p["market.entry_lag_weeks"][setting])
             for district in np.flatnonzero(planned):
                 for _ in range(planned[district]):
