@@ -45,6 +45,7 @@ class Market:
         self.exits = 0
         self.failures = 0
         self.entries = 0
+        self.takeovers = 0
 
     # --- capacity and occupancy -------------------------------------------------------
     def occupied(self) -> np.ndarray:
@@ -226,7 +227,12 @@ class Market:
         hazard = p["market.background_exit_hazard"][t.setting] + \
             np.where(losing, p["market.exit_hazard"], 0.0)
         leaving = is_open & ~failing & (rng.random(t.n) < weekly_probability(hazard))
-        for row in np.flatnonzero(failing):
+        failed = np.flatnonzero(failing)
+        rescued = rng.random(failed.size) < \
+            p["market.failure_takeover_share"][t.setting[failed]]
+        for row in failed[rescued]:
+            self.agents[int(row)].taken_over()
+        for row in failed[~rescued]:
             self.agents.pop(int(row)).close(failed=True)
         for row in np.flatnonzero(leaving):
             self.agents.pop(int(row)).close(failed=False)

@@ -63,6 +63,8 @@ METRICS: tuple[Metric, ...] = (
     _m("provider_failures", "providers", "Provider failures", "flow",
        "Sudden failures (cash below the floor)"),
     _m("provider_entries", "providers", "Provider entries", "flow", "New providers opening"),
+    _m("provider_takeovers", "providers", "Provider takeovers", "flow",
+       "Failed operators whose services pass to a new owner instead of closing"),
     _m("selffunder_share_care_homes", "ratio", "Self-funder share in care homes", "ratio",
        "Self-funded residents / all care home residents"),
     _m("selffunder_price_premium", "ratio", "Self-funder price premium", "ratio",

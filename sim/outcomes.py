@@ -65,6 +65,7 @@ def _providers(model) -> dict[str, float]:
         "provider_exits": m.exits,
         "provider_failures": m.failures,
         "provider_entries": m.entries,
+        "provider_takeovers": m.takeovers,
         "selffunder_price_premium": float(t.selffunder_price[homes].mean() / fee.mean() - 1.0)
         if homes.any() else 0.0,
         "care_homes_open": int(homes.sum()),

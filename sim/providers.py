@@ -94,6 +94,18 @@ class Provider(mesa.Agent):
         self.remove()
 
 
+    def taken_over(self) -> None:
+        """A failed operator's service passes to a new owner: residents and staff stay,
+        the owner brings fresh reserves and has the start-up grace period."""
+        m, table = self.model, self.model.providers
+        cash_weeks = m.p["care_homes.initial_cash_weeks"] if self.setting == \
+            Setting.CARE_HOME else m.p["homecare.initial_cash_weeks"]
+        table.cash[self.row] = cash_weeks * table.weekly_cost[self.row]
+        table.margin[self.row] = 0.0
+        table.opened_week[self.row] = m.week
+        m.market.takeovers += 1
+
+
 class CareHome(Provider):
     """A residential or nursing home with registered beds."""
 
