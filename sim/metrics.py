@@ -41,6 +41,8 @@ METRICS: tuple[Metric, ...] = (
     _m("selffunder_spend", "GBP", "Self-funder spend", "flow", "What self-funders pay providers"),
     _m("nhs_delay_cost", "GBP", "NHS delayed-discharge cost", "flow",
        "Delayed-discharge bed-days times the cost of a bed-day"),
+    _m("total_public_cost", "GBP", "Total public cost", "flow",
+       "Council spend on care plus the NHS cost of delayed discharges"),
     _m("people_in_care_homes", "people", "People in care homes", "stock",
        "Residents in residential and nursing homes"),
     _m("people_receiving_homecare", "people", "People receiving homecare", "stock",
@@ -84,6 +86,9 @@ METRICS: tuple[Metric, ...] = (
        "Direct payments, net of contributions"),
     _m("council_spend_reablement", "GBP", "Council spend: reablement", "flow",
        "Reablement episodes in progress times their weekly cost"),
+    _m("council_spend_interventions", "GBP", "Council spend: interventions", "flow",
+       "What scenario interventions cost the council beyond fees (e.g. grants, technology, "
+       "extra care, extra assessors, an in-house service's deficit)"),
     _m("council_spend_blocks_unused", "GBP", "Council spend: unused block capacity", "flow",
        "Block-contract payments for reserved beds and hours left empty"),
     _m("client_contributions", "GBP", "Client contributions", "flow",

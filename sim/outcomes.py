@@ -80,6 +80,7 @@ def _providers(model) -> dict[str, float]:
 
 
 def _money(model, acc: WeekAccounts) -> dict[str, float]:
+    nhs = acc.delayed_days * model.p["nhs.delayed_discharge_cost_per_day"]
     return {
         "council_spend": acc.council_total,
         "council_spend_care_homes": acc.council["care_homes"],
@@ -90,7 +91,9 @@ def _money(model, acc: WeekAccounts) -> dict[str, float]:
         acc.council["blocks_unused_hours"],
         "selffunder_spend": acc.selffunder_spend,
         "client_contributions": acc.contributions,
-        "nhs_delay_cost": acc.delayed_days * model.p["nhs.delayed_discharge_cost_per_day"],
+        "nhs_delay_cost": nhs,
+        "total_public_cost": acc.council_total + nhs,
+        "council_spend_interventions": acc.council.get("interventions", 0.0),
     }
 
 
