@@ -50,9 +50,12 @@ class CareDelivery:
         self._care_homes(acc, revenue)
         homecare_clients, hours = self._homecare(acc, revenue)
         self._direct_payments_and_reablement(acc)
+        self._extra_care(acc)
         self._outcomes(acc, homecare_clients, hours)
         m.market.update_finances(revenue)
         self._handbacks(acc)
+        m.policies.run_phase("after_care", m)
+        acc.council["interventions"] = m.policies.spend
         m.commissioner.pay(acc.council_total)
         return acc
 
@@ -65,8 +68,9 @@ class CareDelivery:
         m.market.occupied_this_week = np.bincount(prov, minlength=t.n).astype(float)
         nursing = r.status[idx] == Status.NURSING
         fee = np.where(nursing, c.fee_nursing, c.fee_residential)
-        price = t.selffunder_price[prov]
         council = r.funding[idx] == Funding.COUNCIL
+        # self-funders whose place the council arranged (s18(3)) pay its fee
+        price = np.where(r.arranged[idx] & ~council, fee, t.selffunder_price[prov])
         block = r.block[idx]
         fee_paid = fee * (1.0 + p["commissioner.spot_premium"] * r.spot[idx])
         topup = np.where(council & r.topup[idx], np.maximum(price - fee_paid, 0.0), 0.0)
@@ -148,6 +152,20 @@ class CareDelivery:
         acc.council["reablement"] = in_reablement * (
             p["commissioner.reablement_cost_per_episode"] / p["pathway.reablement_weeks"])
 
+    def _extra_care(self, acc: WeekAccounts) -> None:
+        """Extra care tenants: the care and support cost, means-tested like care at home;
+        self-funders pay it themselves and spend down."""
+        m, r = self.model, self.model.residents
+        idx = np.flatnonzero(r.status == Status.EXTRA_CARE)
+        cost = np.full(idx.size, m.levers.extra_care_cost_weekly)
+        council = r.funding[idx] == Funding.COUNCIL
+        contribution = np.where(council, weekly_contribution(
+            r.income[idx], r.savings[idx], False, cost, m.charging), 0.0)
+        acc.council["extra_care"] = float((cost - contribution)[council].sum())
+        acc.contributions += float(contribution.sum())
+        acc.selffunder_spend += float(cost[~council].sum())
+        self._spend_down(idx[~council], cost[~council], False, acc)
+
     def _spend_down(self, idx: np.ndarray, charge: np.ndarray, care_home: bool,
                     acc: WeekAccounts) -> None:
         """Self-funders pay from income above their allowance, then savings, then the home
@@ -164,8 +182,9 @@ class CareDelivery:
         capital = assessable_capital(savings, home, counted, care_home)
         reached = idx[~is_self_funder(capital, m.charging)]
         r.funding[reached] = Funding.COUNCIL
+        r.arranged[reached] = False
         t = m.providers
-        r.spot[reached] = ~t.framework[r.provider[reached]]
+        r.spot[reached] = ~t.framework[r.provider[reached]] & (r.provider[reached] >= 0)
         if care_home:
             r.topup[reached] = m.streams["funding"].random(reached.size) < \
                 m.p["charging.topup_share"]
@@ -176,6 +195,7 @@ class CareDelivery:
         m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
         idx = np.flatnonzero((r.status == Status.HOMECARE) & (r.funding == Funding.COUNCIL) &
                              ~r.block)
+        idx = idx[~t.in_house[r.provider[idx]]]  # the council's own service never hands back
         prov = r.provider[idx]
         fee = m.commissioner.fee_homecare * (1.0 + p["commissioner.spot_premium"] * r.spot[idx])
         shortfall = np.maximum(t.unit_cost[prov] / fee - 1.0, 0.0)
@@ -191,7 +211,8 @@ class CareDelivery:
                   homecare_hours: np.ndarray) -> None:
         """Unmet need, delayed discharges and wellbeing, by group.
 
-        Needs are fully met in a care home, in reablement and in hospital; at home, unpaid
+        Needs are fully met in a care home, in reablement, in an extra care flat (care on
+        site) and in hospital; at home, unpaid
         care covers part and homecare or a direct payment the rest as far as delivered.
         People without a service differ only by need level and carer, so they are summed by
         that cell. Only people without a service (status community or queued) are ever in
@@ -215,9 +236,10 @@ class CareDelivery:
         hospital = np.flatnonzero(r.in_hospital)
         dp = np.flatnonzero(r.status == Status.DIRECT_PAYMENT)
         reabling = np.flatnonzero(r.status == Status.REABLEMENT)
+        extra_care = np.flatnonzero(r.status == Status.EXTRA_CARE)
         in_home = self.care_home_residents
         by_cell = np.bincount(2 * r.need + r.has_carer, minlength=after_carer.size)
-        for group in (hospital, dp, reabling, in_home, homecare_clients):
+        for group in (hospital, dp, reabling, extra_care, in_home, homecare_clients):
             by_cell -= np.bincount(cell(group), minlength=after_carer.size)
         unmet_plain = by_cell @ after_carer
         score_plain = by_cell @ (at_home - np.repeat(penalty, 2) * after_carer)
@@ -232,4 +254,4 @@ class CareDelivery:
         acc.unmet_need_hours = float(unmet_plain + unmet_dp + unmet_hc)
         acc.delayed_days = float(n_delayed * DAYS_PER_WEEK)
         acc.wellbeing = float(score_plain + score_dp + score_hc + score_home +
-                              reabling.size * at_home + score_hospital)
+                              (reabling.size + extra_care.size) * at_home + score_hospital)

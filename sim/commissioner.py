@@ -20,13 +20,19 @@ class Economy:
     def __init__(self, p):
         self.national_living_wage = p["economy.national_living_wage"]
         self.price_index = 1.0
+        self.wage_floor = 0.0  # GBP/hour; set by a pay floor intervention
 
     def new_financial_year(self, p) -> None:
         self.national_living_wage *= 1.0 + p["economy.nlw_growth"]
         self.price_index *= 1.0 + p["economy.cpi_inflation"]
 
-    def care_wage(self, p) -> float:
+    def market_care_wage(self, p) -> float:
+        """What care workers are paid without a pay floor."""
         return self.national_living_wage * (1.0 + p["workforce.care_wage_premium"])
+
+    def care_wage(self, p) -> float:
+        """What care workers are paid: the market wage, or the pay floor if higher."""
+        return max(self.market_care_wage(p), self.wage_floor)
 
     def outside_wage(self, p) -> float:
         return self.national_living_wage * (1.0 + p["workforce.outside_wage_premium"])
@@ -59,6 +65,10 @@ class Commissioner(mesa.Agent):
         self.assessment_capacity = p["commissioner.assessment_capacity_per_week"]
         self.spend_this_year = 0.0
         self.overspent_last_year = False
+        self.block_targets = {Setting.CARE_HOME: p["commissioner.block_beds"],
+                              Setting.HOMECARE: p["commissioner.block_homecare_hours"]}
+        self.block_prices: dict[Setting, float | None] = dict.fromkeys(Setting)
+        self.last_uplift_week, self.last_uplift_factor = -1, 1.0
         self._assessments = _WeeklyRation()
         self._reablement = _WeeklyRation()
 
@@ -78,6 +88,10 @@ class Commissioner(mesa.Agent):
             "commissioner.budget_first_year": lambda v: setattr(self, "budget", v),
             "commissioner.assessment_capacity_per_week":
                 lambda v: setattr(self, "assessment_capacity", v),
+            "commissioner.block_beds": lambda v: self.block_targets.update({
+                Setting.CARE_HOME: v}),
+            "commissioner.block_homecare_hours": lambda v: self.block_targets.update({
+                Setting.HOMECARE: v}),
         }
 
     def start_week(self) -> None:
@@ -112,6 +126,9 @@ class Commissioner(mesa.Agent):
         self.fee_nursing *= factor
         self.fee_homecare *= factor
         self.direct_payment_rate *= factor
+        self.block_prices = {s: None if v is None else v * factor
+                             for s, v in self.block_prices.items()}
+        self.last_uplift_week, self.last_uplift_factor = self.model.week, factor
         self.budget *= 1.0 + p["commissioner.budget_growth"]
         self.assessment_capacity *= 1.0 + p["commissioner.assessment_capacity_growth"]
         self.spend_this_year = 0.0
@@ -121,6 +138,9 @@ class Commissioner(mesa.Agent):
 
     def block_price(self, setting: Setting, nursing=False) -> np.ndarray | float:
         """Price per reserved bed-week or hour-week under a block contract."""
+        price = self.block_prices[setting]
+        if price is not None:
+            return price if np.isscalar(nursing) else np.full(np.shape(nursing), price)
         discount = 1.0 - self.model.p["commissioner.block_price_discount"]
         if setting == Setting.HOMECARE:
             return self.fee_homecare * discount
@@ -129,11 +149,9 @@ class Commissioner(mesa.Agent):
     def keep_block_contracts(self) -> None:
         """Reserve (or release) block capacity to match the target, with framework
         providers rated Good or better, largest spare capacity first."""
-        p, t = self.model.p, self.model.providers
-        targets = {Setting.CARE_HOME: p["commissioner.block_beds"],
-                   Setting.HOMECARE: p["commissioner.block_homecare_hours"]}
-        for setting, target in targets.items():
-            rows = np.flatnonzero(t.mask(setting))
+        t = self.model.providers
+        for setting, target in self.block_targets.items():
+            rows = np.flatnonzero(t.market_mask(setting))
             gap = target - t.block_reserved[rows].sum()
             if abs(gap) < 1.0 or rows.size == 0:
                 continue

@@ -36,6 +36,7 @@ class Market:
         self.model = model
         self.agents: dict[int, object] = {}
         self.pipeline: list[PlannedOpening] = []
+        self.opened_log: list[int] = []  # rows of providers opened during the run, in order
         self._commissioned = self._delivered = self._clients = np.zeros(0)
         self.occupied_this_week = np.zeros(0)
         self.waiting_this_week: dict = {}
@@ -218,7 +219,7 @@ class Market:
         and closures for reasons outside the model."""
         m, t, p = self.model, self.model.providers, self.model.p
         rng = m.streams["exit"]
-        is_open = t.open.copy()
+        is_open = t.open & ~t.in_house
         established = (m.week - t.opened_week >= p["market.new_provider_grace_weeks"]) | \
             (t.opened_week == 0)
         failing = is_open & established & fails(t.cash, t.weekly_cost,
@@ -247,7 +248,7 @@ class Market:
         n_districts = p.dim_sizes["district"]
         waiting = self.waiting_this_week
         for setting in Setting:
-            rows = np.flatnonzero(t.mask(setting))
+            rows = np.flatnonzero(t.market_mask(setting))
             count = np.bincount(t.district[rows], minlength=n_districts)
             mean_margin = self._district_margin(rows, n_districts)
             open_capacity = np.bincount(t.district[rows], weights=self.capacity(rows),
@@ -256,7 +257,8 @@ class Market:
             capacity = open_capacity + planned
             pressure = waiting[setting] / np.maximum(capacity + waiting[setting], 1.0)
             expected = mean_margin + p["market.entry_demand_weight"] * pressure - \
-                p["market.entry_pipeline_weight"] * planned / np.maximum(open_capacity, 1.0)
+                p["market.entry_pipeline_weight"] * planned / np.maximum(open_capacity, 1.0) \
+                + m.levers.entry_margin_bonus[setting]
             rate = p["market.entry_rate"][setting] * np.maximum(count, 1) * np.maximum(
                 expected - p["market.entry_hurdle"][setting], 0.0) * \
                 p["county.affluence"] ** p["market.entry_affluence_weight"]
@@ -345,6 +347,7 @@ class Market:
         t.cash[row] = cash_weeks * float(np.sum(cost))
         self.set_prices(np.array([row]))
         self.agents[row] = AGENT_CLASS[setting](m, row)
+        self.opened_log.append(row)
         self.entries += 1
         return row
 

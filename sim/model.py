@@ -18,6 +18,8 @@ from .parameters import Parameters
 from .pathway import Pathway
 from .placement import Placement
 from .providers import ProviderTable
+from .levers import Levers
+from .policies import PolicySet
 from .population import add_residents, age_band_of, cells_to_people, weekly_probability
 from .residents import ResidentTable, Status
 from .rng import RandomStreams
@@ -62,9 +64,12 @@ class CareMarketModel(mesa.Model):
         self.care = CareDelivery(self)
         self.workforce = Workforce(self)
         self.commissioner = Commissioner(self)
+        self.levers = Levers()
+        self.policies = PolicySet([spec.build() for spec in self.scenario.interventions])
         self.recorder = MetricRecorder(self.weeks)
         self.deaths = self.recovered = self.arrivals = 0
         build_county(self)
+        self.policies.setup(self)
 
     def _schedule(self, scenario: Scenario, params: Parameters) -> dict[int, dict]:
         """Scenario changes by the week they take effect (extensive values scaled)."""
@@ -80,12 +85,14 @@ class CareMarketModel(mesa.Model):
 
     # --- the weekly step ---------------------------------------------------------------
     def step(self) -> None:
-        """One week: calendar and policy, demography, pathway, placement, care and money,
-        exit and entry, workforce, metrics."""
+        """One week: calendar, parameter changes and interventions; demography; pathway;
+        placement; care and money; exit and entry; workforce; metrics."""
         self.start_week()
         self.demography()
         self.requests_and_assessment()
+        self.policies.run_phase("before_placement", self)
         self.placement.run()
+        self.policies.run_phase("after_placement", self)
         accounts = self.care.run()
         self.exit_and_entry()
         self.workforce.step()
@@ -99,7 +106,8 @@ class CareMarketModel(mesa.Model):
         return self.recorder.data
 
     def start_week(self) -> None:
-        """April's new financial year (fees, wages, prices), then dated scenario changes."""
+        """April's new financial year (fees, wages, prices), dated scenario changes, then
+        the scenario's interventions (start, step or finish)."""
         if self.is_april[self.week]:
             self.economy.new_financial_year(self.p)
             self.commissioner.new_financial_year()
@@ -108,6 +116,7 @@ class CareMarketModel(mesa.Model):
             self.market.set_prices()
         if self.week in self._changes:
             self.apply_changes(self._changes[self.week])
+        self.policies.start_week(self)
         self.commissioner.keep_block_contracts()
         self.commissioner.start_week()
         self.pathway.reset_week()
@@ -131,6 +140,11 @@ class CareMarketModel(mesa.Model):
                 setters[path](value)
         if {"economy.national_living_wage", "workforce.care_wage_premium"} & changes.keys():
             self.providers.wage[self.providers.open] = self.economy.care_wage(self.p)
+
+    def set_parameters(self, values: dict) -> None:
+        """New values for parameters the weekly rules read (interventions' lever); unlike a
+        dated change, no state is reset."""
+        self.p = self.p.with_values(values)
 
     def demography(self) -> None:
         """Counts age and die; residents age, die, progress and recover; onset adds
@@ -172,7 +186,8 @@ class CareMarketModel(mesa.Model):
         u = rng.random(rows.size) * p_max
         cell = r.need[rows].astype(np.intp) * n_bands + age_band_of(r.age[rows])
         p_die = die.ravel().take(cell)
-        p_rise = p_die + rise.ravel().take(cell)
+        p_rise = p_die + rise.ravel().take(cell) * np.where(
+            r.tec[rows], self.levers.tec_progression_factor, 1.0)
         p_fall = p_rise + fall.ravel().take(cell)
         self.deaths = int(np.count_nonzero(u < p_die))
         return rows[u < p_die], rows[(u >= p_die) & (u < p_rise)], \

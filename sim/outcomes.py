@@ -30,11 +30,17 @@ def _people(model) -> dict[str, float]:
         "people_receiving_homecare": int(everyone[Status.HOMECARE]),
         "people_waiting": int(everyone[Status.QUEUED]) + waiting_placement,
         "selffunder_share_care_homes": 1.0 - council_home / n_home if n_home else 0.0,
-        "council_funded_long_term": council_home + int(council[Status.HOMECARE] +
-                                                       everyone[Status.DIRECT_PAYMENT]),
+        "council_funded_long_term": council_home + int(
+            council[Status.HOMECARE] + everyone[Status.DIRECT_PAYMENT] +
+            council[Status.EXTRA_CARE]),
         "council_funded_care_home_residents": council_home,
         "people_on_direct_payments": int(everyone[Status.DIRECT_PAYMENT]),
         "people_in_reablement": int(everyone[Status.REABLEMENT]),
+        "people_in_extra_care": int(everyone[Status.EXTRA_CARE]),
+        "people_with_tec": int(np.count_nonzero(r.tec)),
+        "selffunders_council_arranged": int(np.count_nonzero(
+            r.arranged & (r.funding == Funding.SELF) &
+            ((r.status == Status.RESIDENTIAL) | (r.status == Status.NURSING)))),
         "requests": model.pathway.counts["requests"],
         "assessments": model.pathway.counts["assessments"],
         "assessment_queue": int(everyone[Status.QUEUED]),
@@ -93,7 +99,8 @@ def _money(model, acc: WeekAccounts) -> dict[str, float]:
         "client_contributions": acc.contributions,
         "nhs_delay_cost": nhs,
         "total_public_cost": acc.council_total + nhs,
-        "council_spend_interventions": acc.council.get("interventions", 0.0),
+        "council_spend_interventions": acc.council.get("interventions", 0.0) +
+        acc.council.get("extra_care", 0.0),
     }
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from .charging import ChargingRules, assessable_capital, is_self_funder
 from .population import weekly_probability
 from .sampling import bernoulli_rows, thin
-from .residents import NO_PROVIDER, Funding, Status, in_states
+from .residents import AT_HOME_SUPPORTED, NO_PROVIDER, Funding, Status, in_states
 
 HOME_SERVICES = (Status.HOMECARE, Status.DIRECT_PAYMENT)
 
@@ -74,7 +74,7 @@ class Pathway:
         chance = weekly_probability(p["pathway.hospital_admission_hazard"])
         rows = bernoulli_rows(r.n, chance.max(), rng)
         at_home = rows[in_states(r.status[rows], (Status.COMMUNITY, Status.QUEUED,
-                                                  *HOME_SERVICES)) & ~r.in_hospital[rows]]
+                                                  *AT_HOME_SUPPORTED)) & ~r.in_hospital[rows]]
         admitted = thin(at_home, chance[r.need[at_home]], chance.max(), rng)
         worse = admitted[rng.random(admitted.size) <
                          p["pathway.hospital_need_increase_probability"]]
@@ -86,8 +86,8 @@ class Pathway:
         r.since[new] = m.week
         r.status[new] = Status.QUEUED
         self.counts["requests"] += new.size
-        self._review_after_admission(worse[in_states(r.status[worse], HOME_SERVICES) &
-                                           in_states(r.wanted[worse], HOME_SERVICES)])
+        self._review_after_admission(worse[in_states(r.status[worse], AT_HOME_SUPPORTED) &
+                                           in_states(r.wanted[worse], AT_HOME_SUPPORTED)])
 
     def _review_after_admission(self, idx: np.ndarray) -> None:
         """Clients at home whose needs rose in hospital: some now need a care home and wait
@@ -203,11 +203,12 @@ class Pathway:
         self._start_long_term(rest, service, funding)
 
     def reviews(self) -> None:
-        """People supported at home whose needs become critical are reassessed for a home."""
+        """People supported at home (extra care included) whose needs become critical are
+        reassessed for a home."""
         m, r, p = self.model, self.r, self.model.p
         rng = m.streams["reviews"]
-        at_home = np.flatnonzero(in_states(r.status, HOME_SERVICES) &
-                                 in_states(r.wanted, HOME_SERVICES))
+        at_home = np.flatnonzero(in_states(r.status, AT_HOME_SUPPORTED) &
+                                 in_states(r.wanted, AT_HOME_SUPPORTED))
         table = weekly_probability(p["pathway.care_home_transfer_hazard"][:, None] * np.array(
             [p["pathway.care_home_no_carer_multiplier"], 1.0])[None, :])
         moving = at_home[rng.random(at_home.size) <

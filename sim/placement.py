@@ -71,7 +71,11 @@ class Placement:
         r.block[rows] = block
         r.spot[rows] = council & ~block & ~t.framework[providers]
 
-    def _fund(self, seekers: np.ndarray, services: np.ndarray) -> np.ndarray:
+    def admit_to(self, rows: np.ndarray, provider: int) -> None:
+        """Place ``rows`` (council-funded) with one provider, outside any block."""
+        self._admit(rows.tolist(), [provider] * rows.size, [False] * rows.size)
+
+    def fund(self, seekers: np.ndarray, services: np.ndarray) -> np.ndarray:
         """Means test on admission (displaced residents keep their funding); True where the
         council funds the placement."""
         r, m = self.model.residents, self.model
@@ -82,7 +86,7 @@ class Placement:
 
     def place_in_care_homes(self, seekers: np.ndarray) -> None:
         m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
-        homes = np.flatnonzero(t.mask(Setting.CARE_HOME))
+        homes = np.flatnonzero(t.market_mask(Setting.CARE_HOME))
         if seekers.size == 0 or homes.size == 0:
             return
         resident_rows = in_states(r.status, CARE_HOME)
@@ -114,7 +118,7 @@ class Placement:
             False: score - p["placement.price_weight"] * t.selffunder_price[homes] / fee}
         free_for = {True: free, False: free - block_free}
         rng = m.streams["choice"]
-        council_funded = self._fund(seekers, r.wanted[seekers])
+        council_funded = self.fund(seekers, r.wanted[seekers])
 
         static_any = {key: ok.any(axis=0) for key, ok in static_ok.items()}
 
@@ -152,7 +156,7 @@ class Placement:
 
     def place_homecare(self, seekers: np.ndarray) -> None:
         m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
-        agencies = np.flatnonzero(t.mask(Setting.HOMECARE))
+        agencies = np.flatnonzero(t.market_mask(Setting.HOMECARE))
         if seekers.size == 0 or agencies.size == 0:
             return
         package = p["homecare.package_hours"]
@@ -164,7 +168,7 @@ class Placement:
                                  minlength=t.n)[agencies]
         block_free = np.maximum(t.block_reserved[agencies] - block_used, 0.0)
         spare = t.staff[agencies] * p["homecare.productive_hours_per_worker"] - commissioned
-        council_funded = self._fund(seekers, np.full(seekers.size, Status.HOMECARE))
+        council_funded = self.fund(seekers, np.full(seekers.size, Status.HOMECARE))
         order = np.argsort(t.district[agencies], kind="stable")  # districts become ranges
         agencies = agencies[order]
         districts, starts = np.unique(t.district[agencies], return_index=True)

@@ -41,6 +41,7 @@ PROVIDER_COLUMNS: dict[str, type] = {
     "stress": np.float64,          # staff shortfall and financial stress, 0..1+
     "fill": np.float64,            # staff / staff_demand (1 when nothing is needed)
     "unit_cost": np.float64,       # GBP per occupied bed-week (homes) or per hour (agencies)
+    "in_house": np.bool_,          # the council's own service, outside the market
     "opened_week": np.int32,
     "closed_week": np.int32,
 }
@@ -60,6 +61,12 @@ class ProviderTable(ColumnTable):
     def mask(self, setting: Setting) -> np.ndarray:
         """Open providers of one setting."""
         return self.open & (self.setting == setting)
+
+    def market_mask(self, setting: Setting) -> np.ndarray:
+        """Open independent providers of one setting (the council's in-house service is
+        outside the market: it never exits, is not chosen in the open market and does not
+        sway investors)."""
+        return self.mask(setting) & ~self.in_house
 
 
 class Provider(mesa.Agent):

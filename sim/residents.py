@@ -26,6 +26,7 @@ class Status(IntEnum):
     RESIDENTIAL = 4
     NURSING = 5
     DIRECT_PAYMENT = 6
+    EXTRA_CARE = 7     # a flat in an extra care scheme, with care on site
 
 
 class Funding(IntEnum):
@@ -35,6 +36,8 @@ class Funding(IntEnum):
 
 
 CARE_HOME = (Status.RESIDENTIAL, Status.NURSING)
+#: People supported in their own home (extra care flats included).
+AT_HOME_SUPPORTED = (Status.HOMECARE, Status.DIRECT_PAYMENT, Status.EXTRA_CARE)
 NO_PROVIDER = -1
 
 COLUMNS: dict[str, type] = {
@@ -58,6 +61,8 @@ COLUMNS: dict[str, type] = {
     "since": np.int32,           # week the current status began
     "in_hospital": np.bool_,     # in hospital, to be discharged into care
     "displaced": np.bool_,       # lost a placement when a provider closed
+    "tec": np.bool_,             # uses technology-enabled care (an intervention)
+    "arranged": np.bool_,        # self-funder whose care home place the council arranged
     "blocked_until": np.int32,   # no new request before this week
 }
 

@@ -57,7 +57,9 @@ def job_file(run_dir: Path | str, scenario: str, rep: int) -> Path:
 def scenario_digest(scenario: Scenario) -> str:
     """A short hash of what a resolved scenario changes (not of its wording)."""
     changes = [[c.param, plain(c.value), plain(c.start)] for c in scenario.changes]
-    text = json.dumps({"name": scenario.name, "changes": changes}, sort_keys=True)
+    interventions = [spec.plain() for spec in scenario.interventions]
+    text = json.dumps({"name": scenario.name, "changes": changes,
+                       "interventions": interventions}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -12,23 +12,34 @@ A scenario file::
         unit: GBP/hour               # optional; must match the parameter's unit
         from: 2026-04-01             # optional; default the start of the run
         source: Homecare Association minimum price 2025-26   # text or {title, url}
+    interventions:                   # plug-ins from sim.policies, by registered name
+      - which: block_contract
+        service: homecare
+        amount: 20000
+        from: 2026-04-01
+    expect:                          # metrics this scenario should move (tests check it)
+      people_waiting: down
+      council_spend: up
 
-The baseline is the parameter defaults with no changes.
+The baseline is the parameter defaults with no changes or interventions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import InputError, Problem
+from .metrics import INDEX
 from .parameters import Parameters
+from .policies import InterventionSpec, check_entries
 from .yamlio import load_yaml
 
 BASELINE = "baseline"
@@ -58,6 +69,8 @@ class _ScenarioFile(BaseModel):
     extends: str | None = None
     sources: list[str | _Source] = []
     changes: list[_Change] = []
+    interventions: list[Any] = []
+    expect: dict[str, Literal["up", "down"]] = {}
 
     @field_validator("name")
     @classmethod
@@ -87,6 +100,8 @@ class Scenario:
     description: str
     file: str
     changes: list[Change] = field(default_factory=list)
+    interventions: list[InterventionSpec] = field(default_factory=list)
+    expect: dict[str, str] = field(default_factory=dict)
     extends: str | None = None
     sources: list[str] = field(default_factory=list)
     text_hash: str = ""
@@ -133,7 +148,9 @@ def _valid_keys(loc: list[str]) -> str:
         return "param, value, unit, from, source"
     if loc[:1] == ["sources"]:
         return "title, url"
-    return "name, label, description, extends, sources, changes"
+    if loc[:1] == ["expect"]:
+        return "metric names from the registry, each up or down"
+    return "name, label, description, extends, sources, changes, interventions, expect"
 
 
 def read_scenario_file(path: Path | str) -> _ScenarioFile:
@@ -210,26 +227,44 @@ def _resolve(name: str, parsed: dict, params: Parameters, start: dt.date, end: d
     if name in chain:
         raise InputError(Problem(where, "extends", "circular: " + " -> ".join(chain + (name,))))
     own = _check_changes(spec, where, params, start, end)
+    interventions, problems = check_entries(spec.interventions, where, start, end)
+    problems += _expect_problems(spec.expect, where)
+    if problems:
+        raise InputError(problems)
     if name == BASELINE:
-        if spec.changes:
+        if spec.changes or spec.interventions:
             raise InputError(Problem(where, "changes", "the baseline is the parameter defaults "
-                                     "unchanged; put changes in another scenario"))
-        inherited, parent = [], None
+                                     "unchanged; put changes and interventions in another "
+                                     "scenario"))
+        inherited, inherited_interventions, parent = [], [], None
     else:
         parent = spec.extends or BASELINE
         if parent == BASELINE:
-            inherited = []
+            inherited, inherited_interventions = [], []
         elif parent in parsed:
-            inherited = _resolve(parent, parsed, params, start, end, chain + (name,)).changes
+            resolved = _resolve(parent, parsed, params, start, end, chain + (name,))
+            inherited, inherited_interventions = resolved.changes, resolved.interventions
         else:
             raise InputError(Problem(where, "extends", f"no scenario named {parent!r} among the "
                                      f"files given; known: {', '.join(sorted(parsed))}"))
     return Scenario(
         name=name, label=spec.label, description=spec.description.strip(), file=where,
-        changes=inherited + own, extends=parent,
+        changes=inherited + own, interventions=inherited_interventions + interventions,
+        expect=dict(spec.expect), extends=parent,
         sources=[_source_text(s) for s in spec.sources],
         text_hash=hashlib.sha256(Path(file).read_bytes()).hexdigest()[:16],
     )
+
+
+def _expect_problems(expect: dict[str, str], where: str) -> list[Problem]:
+    problems = []
+    for metric in expect:
+        if metric not in INDEX:
+            close = difflib.get_close_matches(metric, INDEX, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}? " if close else ""
+            problems.append(Problem(where, f"expect.{metric}", f"unknown metric; {hint}see "
+                                    "the metric registry (README, Metrics)"))
+    return problems
 
 
 def _check_changes(spec: _ScenarioFile, where: str, params: Parameters, start: dt.date,

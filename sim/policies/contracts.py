@@ -1,0 +1,54 @@
+"""Block contracts: capacity the council reserves and pays for whether used or not."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..providers import Setting
+from .base import Intervention, InterventionArgs
+from .registry import register
+
+SETTINGS = {"homecare": Setting.HOMECARE, "care_homes": Setting.CARE_HOME}
+
+
+class BlockContractArgs(InterventionArgs):
+    service: Literal["homecare", "care_homes"] = Field(
+        description="homecare (hours a week) or care_homes (beds).")
+    amount: float = Field(gt=0, description="Hours a week (homecare) or beds (care homes) "
+                          "reserved, for the whole county.")
+    price: float | None = Field(default=None, gt=0, description="Price per reserved hour "
+                                "(GBP/hour) or bed-week (GBP/week), uplifted each April "
+                                "with fees; default the council's fee less the parameter "
+                                "commissioner.block_price_discount.")
+
+
+@register
+class BlockContract(Intervention):
+    """Reserved homecare hours or beds with Good framework providers."""
+
+    name = "block_contract"
+    summary = ("Reserve homecare hours or care home beds with framework providers rated "
+               "Good or better, paid whether used or not; released at `until`.")
+    Args = BlockContractArgs
+
+    def setup(self, model) -> None:
+        self.setting = SETTINGS[self.args.service]
+        self.amount = self.args.amount * model.scale
+        self.reserved = 0.0
+
+    def start(self, model) -> None:
+        if self.args.price is not None:
+            model.commissioner.block_prices[self.setting] = self.args.price
+
+    def step(self, model) -> None:
+        wanted = self.amount * self.strength(model.week)
+        model.commissioner.block_targets[self.setting] += wanted - self.reserved
+        self.reserved = wanted
+
+    def finish(self, model) -> None:
+        model.commissioner.block_targets[self.setting] -= self.reserved
+        self.reserved = 0.0
+        if self.args.price is not None:
+            model.commissioner.block_prices[self.setting] = None

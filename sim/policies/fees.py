@@ -1,0 +1,138 @@
+"""Fee levers: a fee uplift, and a workforce pay floor funded through fees."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from ..finance import homecare_cost_per_hour
+from .base import Intervention, InterventionArgs
+from .registry import register
+
+#: The council's fee attributes for each service a fee uplift can name.
+SERVICE_FEES = {
+    "homecare": ("fee_homecare",),
+    "residential": ("fee_residential",),
+    "nursing": ("fee_nursing",),
+    "care_homes": ("fee_residential", "fee_nursing"),
+    "direct_payments": ("direct_payment_rate",),
+    "all": ("fee_homecare", "fee_residential", "fee_nursing", "direct_payment_rate"),
+}
+
+
+class FeeUpliftArgs(InterventionArgs):
+    service: Literal["homecare", "residential", "nursing", "care_homes", "direct_payments",
+                     "all"] = Field(description="Which fee: homecare, residential, nursing, "
+                                    "care_homes (both), direct_payments or all.")
+    by: float | None = Field(default=None, gt=-1, description="Relative change, e.g. 0.1 "
+                             "for 10% more (give `by` or `to`).")
+    to: float | None = Field(default=None, gt=0, description="Target rate, e.g. a fair cost "
+                             "of care: GBP/hour (homecare, direct payments) or GBP/week "
+                             "(residential, nursing); one service only.")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "FeeUpliftArgs":
+        if (self.by is None) == (self.to is None):
+            raise ValueError("give exactly one of `by` (a relative change) or `to` (a rate)")
+        if self.to is not None and len(SERVICE_FEES[self.service]) > 1:
+            raise ValueError(f"`to` sets one rate; for service {self.service} use `by`, or "
+                             "one entry per service")
+        return self
+
+
+@register
+class FeeUplift(Intervention):
+    """The council raises (or cuts) a fee, on top of its usual April uplifts."""
+
+    name = "fee_uplift"
+    summary = ("Raise a council fee by a share or to a target rate (e.g. a fair cost of "
+               "care), on top of the usual April uplifts; undone at `until`.")
+    Args = FeeUpliftArgs
+
+    def start(self, model) -> None:
+        c, a = model.commissioner, self.args
+        self.targets = {attr: (a.to / getattr(c, attr) if a.to else 1.0 + a.by)
+                        for attr in SERVICE_FEES[a.service]}
+
+    def step(self, model) -> None:
+        s = self.strength(model.week)
+        before = _fees(model)
+        for attr, factor in self.targets.items():
+            self.rescale_attribute(model.commissioner, attr, 1.0 + (factor - 1.0) * s)
+        if _fees(model) != before:
+            model.market.set_prices()  # self-funder prices never fall below the fee
+
+    def finish(self, model) -> None:
+        self.undo(model)
+        model.market.set_prices()
+
+
+def _fees(model) -> tuple[float, ...]:
+    c = model.commissioner
+    return (c.fee_homecare, c.fee_residential, c.fee_nursing, c.direct_payment_rate)
+
+
+class PayFloorArgs(InterventionArgs):
+    rate: float = Field(gt=0, description="Lowest hourly pay for care workers, GBP/hour "
+                        "(e.g. the Real Living Wage).")
+    uprate: bool = Field(default=True, description="Raise the floor each April by the "
+                         "National Living Wage growth parameter.")
+    funded: bool = Field(default=True, description="Raise council fees by the extra wage "
+                         "cost of a unit of care, so providers are funded for the floor.")
+
+
+@register
+class PayFloor(Intervention):
+    """A pay floor for care workers (e.g. the Real Living Wage), funded through fees."""
+
+    name = "pay_floor"
+    summary = ("A minimum hourly wage for care workers (e.g. the Real Living Wage), with "
+               "council fees raised by the extra wage cost of each hour or bed-week.")
+    Args = PayFloorArgs
+
+    def start(self, model) -> None:
+        self.rate = self.args.rate
+        self.added = dict.fromkeys(SERVICE_FEES["all"], 0.0)
+
+    def step(self, model) -> None:
+        e, p = model.economy, model.p
+        if model.is_april[model.week] and model.week != self.start_week and self.args.uprate:
+            self.rate *= 1.0 + p["economy.nlw_growth"]
+        market_wage = e.market_care_wage(p)
+        floor = market_wage + (max(self.rate, market_wage) - market_wage) * \
+            self.strength(model.week)
+        if floor != e.wage_floor:
+            e.wage_floor = floor
+            t = model.providers
+            t.wage[t.open] = e.care_wage(p)
+        if self.args.funded:
+            self._fund(model, max(floor - market_wage, 0.0))
+
+    def _fund(self, model, extra_wage: float) -> None:
+        """Fees = what they would be without the floor + the floor's extra cost per unit
+        (April's uplift already scaled last year's addition)."""
+        c, p = model.commissioner, model.p
+        uplifted = c.last_uplift_factor if c.last_uplift_week == model.week else 1.0
+        per_hour = extra_wage * (1.0 + p["workforce.oncost_share"])
+        travel = float(np.mean(p["county.homecare_travel_share"]))
+        care_hours = p["care_homes.care_hours_per_resident"]
+        wanted = {
+            "fee_homecare": homecare_cost_per_hour(extra_wage, p["workforce.oncost_share"],
+                                                   travel, 0.0),
+            "direct_payment_rate": per_hour,
+            "fee_residential": per_hour * care_hours[0],
+            "fee_nursing": per_hour * care_hours[1],
+        }
+        for attr, amount in wanted.items():
+            setattr(c, attr, getattr(c, attr) + amount - self.added[attr] * uplifted)
+            self.added[attr] = amount
+
+    def finish(self, model) -> None:
+        c, e, t = model.commissioner, model.economy, model.providers
+        uplifted = c.last_uplift_factor if c.last_uplift_week == model.week else 1.0
+        for attr, amount in self.added.items():
+            setattr(c, attr, getattr(c, attr) - amount * uplifted)
+        e.wage_floor = 0.0
+        t.wage[t.open] = e.care_wage(model.p)

@@ -1,0 +1,95 @@
+"""Workforce levers: international recruitment, and a shock to pay outside care."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from .base import Intervention, InterventionArgs
+from .registry import register
+
+RECRUITS = "workforce.international_recruits_per_year"
+
+
+class RecruitmentArgs(InterventionArgs):
+    change: float | None = Field(default=None, ge=-1, description="Relative change in "
+                                 "international recruits, e.g. -0.5 halves them, -1 stops "
+                                 "them (give `change` or `per_year`).")
+    per_year: float | None = Field(default=None, ge=0, description="International recruits "
+                                   "a year into the county's care workforce (workers/year).")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "RecruitmentArgs":
+        if (self.change is None) == (self.per_year is None):
+            raise ValueError("give exactly one of `change` or `per_year`")
+        return self
+
+
+@register
+class InternationalRecruitment(Intervention):
+    """More or fewer care workers recruited from abroad (visa rules, sponsorship)."""
+
+    name = "international_recruitment"
+    summary = ("Change the number of care workers recruited from abroad each year (e.g. "
+               "visa rules closing the route, or a council-sponsored scheme).")
+    Args = RecruitmentArgs
+
+    def start(self, model) -> None:
+        current = model.p[RECRUITS]
+        if self.args.change is not None:
+            self.factor = 1.0 + self.args.change
+        else:
+            wanted = self.args.per_year * model.scale
+            self.factor = wanted / current if current > 0 else 1.0
+            if current == 0:
+                model.set_parameters({RECRUITS: wanted})
+
+    def step(self, model) -> None:
+        self.rescale_parameter(model, RECRUITS, 1.0 + (self.factor - 1.0) *
+                               self.strength(model.week))
+
+    def finish(self, model) -> None:
+        self.undo(model)
+
+
+class WageShockArgs(InterventionArgs):
+    outside_pay_rise: float = Field(default=0.0, description="Rise in pay outside care "
+                                    "(retail, hospitality) as a share of the National Living "
+                                    "Wage, e.g. 0.05.")
+    nlw_rise: float = Field(default=0.0, ge=-0.5, description="One-off rise in the National "
+                            "Living Wage, e.g. 0.05 for 5% (care pay follows; fees only at "
+                            "the next April uplift).")
+
+    @model_validator(mode="after")
+    def _something(self) -> "WageShockArgs":
+        if self.outside_pay_rise == 0 and self.nlw_rise == 0:
+            raise ValueError("give `outside_pay_rise` or `nlw_rise` (or both)")
+        return self
+
+
+@register
+class WageShock(Intervention):
+    """Stress test: pay elsewhere jumps, or the National Living Wage rises off-cycle."""
+
+    name = "wage_shock"
+    summary = ("Stress test: pay outside care rises relative to care (workers leave and "
+               "are harder to hire), and/or the National Living Wage rises off-cycle.")
+    Args = WageShockArgs
+
+    def step(self, model) -> None:
+        s = self.strength(model.week)
+        self.shift_parameter(model, "workforce.outside_wage_premium",
+                             self.args.outside_pay_rise * s)
+        before = model.economy.national_living_wage
+        self.rescale_attribute(model.economy, "national_living_wage",
+                               1.0 + self.args.nlw_rise * s)
+        if model.economy.national_living_wage != before:
+            _reset_wages(model)
+
+    def finish(self, model) -> None:
+        self.undo(model)
+        _reset_wages(model)
+
+
+def _reset_wages(model) -> None:
+    t = model.providers
+    t.wage[t.open] = model.economy.care_wage(model.p)
