@@ -11,16 +11,16 @@ from .calendar import WEEKS_PER_YEAR, april_weeks, effective_week, week_dates
 from .care import CareDelivery
 from .charging import ChargingRules
 from .commissioner import Commissioner, Economy
+from .levers import Levers
 from .market import Market
 from .metrics import MetricRecorder
 from .outcomes import weekly_metrics
 from .parameters import Parameters
 from .pathway import Pathway
 from .placement import Placement
-from .providers import ProviderTable
-from .levers import Levers
 from .policies import PolicySet
 from .population import add_residents, age_band_of, cells_to_people, weekly_probability
+from .providers import ProviderTable
 from .residents import ResidentTable, Status
 from .rng import RandomStreams
 from .sampling import bernoulli_rows
@@ -108,6 +108,8 @@ class CareMarketModel(mesa.Model):
     def start_week(self) -> None:
         """April's new financial year (fees, wages, prices), dated scenario changes, then
         the scenario's interventions (start, step or finish)."""
+        self.pathway.reset_week()
+        self.market.reset_week()
         if self.is_april[self.week]:
             self.economy.new_financial_year(self.p)
             self.commissioner.new_financial_year()
@@ -119,8 +121,6 @@ class CareMarketModel(mesa.Model):
         self.policies.start_week(self)
         self.commissioner.keep_block_contracts()
         self.commissioner.start_week()
-        self.pathway.reset_week()
-        self.market.reset_week()
 
     def apply_changes(self, changes: dict) -> None:
         """Set new parameter values; those that start a piece of state reset it (fees,

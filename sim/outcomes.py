@@ -7,7 +7,7 @@ import numpy as np
 from .care import WeekAccounts
 from .placement import waiting_mask
 from .providers import Setting
-from .residents import Funding, Status
+from .residents import AT_HOME_SUPPORTED, Funding, Status, in_states
 
 GOOD_OR_BETTER = 1  # rating index: 0 outstanding, 1 good
 
@@ -37,7 +37,8 @@ def _people(model) -> dict[str, float]:
         "people_on_direct_payments": int(everyone[Status.DIRECT_PAYMENT]),
         "people_in_reablement": int(everyone[Status.REABLEMENT]),
         "people_in_extra_care": int(everyone[Status.EXTRA_CARE]),
-        "people_with_tec": int(np.count_nonzero(r.tec)),
+        "people_with_tec": int(np.count_nonzero(r.tec & in_states(r.status,
+                                                                   AT_HOME_SUPPORTED))),
         "selffunders_council_arranged": int(np.count_nonzero(
             r.arranged & (r.funding == Funding.SELF) &
             ((r.status == Status.RESIDENTIAL) | (r.status == Status.NURSING)))),

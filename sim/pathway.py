@@ -10,8 +10,8 @@ import numpy as np
 
 from .charging import ChargingRules, assessable_capital, is_self_funder
 from .population import weekly_probability
-from .sampling import bernoulli_rows, thin
 from .residents import AT_HOME_SUPPORTED, NO_PROVIDER, Funding, Status, in_states
+from .sampling import bernoulli_rows, thin
 
 HOME_SERVICES = (Status.HOMECARE, Status.DIRECT_PAYMENT)
 
@@ -137,8 +137,28 @@ class Pathway:
         taken = queue[order[: int(m.commissioner.assessments_this_week())]]
         self.counts["assessments"] += taken.size
         ok = eligible(r.need[taken], m.commissioner.eligibility_threshold)
-        self._signpost(taken[~ok])
         self._offer_services(taken[ok])
+        self._reable_or_signpost(taken[~ok])
+
+    def _reable_or_signpost(self, idx: np.ndarray) -> None:
+        """Not eligible for long-term care: reablement (a prevention service, Care Act s2)
+        for needs of at least the minimum while places last, after eligible clients;
+        information and advice for the rest."""
+        m, r = self.model, self.r
+        wants = np.flatnonzero(r.need[idx] >= m.p["pathway.reablement_min_need"])[
+            : m.commissioner.reablement_places_left()]
+        self._start_reablement(idx[wants])
+        rest = np.ones(idx.size, dtype=bool)
+        rest[wants] = False
+        self._signpost(idx[rest])
+
+    def _start_reablement(self, idx: np.ndarray) -> None:
+        m, r = self.model, self.r
+        m.commissioner.reablement_started(idx.size)
+        r.status[idx] = Status.REABLEMENT
+        r.wanted[idx] = Status.REABLEMENT
+        r.since[idx] = m.week
+        r.in_hospital[idx] = False
 
     def _signpost(self, idx: np.ndarray) -> None:
         """Not eligible: information and advice, back home, no new request for a while."""
@@ -158,12 +178,7 @@ class Pathway:
                               r.property_counted[idx], m.charging)
         first = np.flatnonzero(in_states(service, HOME_SERVICES))[
             : m.commissioner.reablement_places_left()]
-        reable = idx[first]
-        m.commissioner.reablement_started(reable.size)
-        r.status[reable] = Status.REABLEMENT
-        r.wanted[reable] = Status.REABLEMENT
-        r.since[reable] = m.week
-        r.in_hospital[reable] = False
+        self._start_reablement(idx[first])
         rest = np.ones(idx.size, dtype=bool)
         rest[first] = False
         self._start_long_term(idx[rest], service[rest], funding[rest])
@@ -184,7 +199,8 @@ class Pathway:
                                      r.status[waiting])
 
     def end_reablement(self) -> None:
-        """Finished episodes: most regain independence; the rest move to long-term care."""
+        """Finished episodes: most regain independence; of the rest, those now eligible
+        move to long-term care at home and the others get information and advice."""
         m, r, p = self.model, self.r, self.model.p
         rng = m.streams["reablement"]
         done = np.flatnonzero((r.status == Status.REABLEMENT) &
@@ -192,8 +208,9 @@ class Pathway:
         success = rng.random(done.size) < p["pathway.reablement_success_share"]
         well = done[success]
         r.need[well] = np.maximum(r.need[well] - 1, 0)
-        self._signpost(well)
-        rest = done[~success]
+        ok = eligible(r.need[done], m.commissioner.eligibility_threshold)
+        self._signpost(done[success | ~ok])
+        rest = done[~success & ok]
         u_dp = rng.random(rest.size)
         service = np.where(u_dp < p["pathway.direct_payment_share"], Status.DIRECT_PAYMENT,
                            Status.HOMECARE).astype(np.int8)

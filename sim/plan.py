@@ -23,6 +23,7 @@ from .errors import InputError, Problem
 from .parameters import Parameters, load_parameters, parse_assignment
 from .runner import scenario_digest
 from .scenario import Scenario, load_scenarios, scenario_files
+from .sweep import OPTION, sweep_scenarios
 
 #: Defaults of ``caremarket run`` (documented in the README).
 DEFAULT_SEED = 20250401
@@ -52,6 +53,7 @@ class RunPlan:
     jobs: int
     out: Path
     resume: Path | None = None
+    sweep_texts: tuple[str, ...] = ()
 
     @property
     def start(self) -> dt.date:
@@ -85,6 +87,8 @@ class RunPlan:
                 "--scale", _number(self.scale), "--jobs", str(self.jobs)]
         for text in self.set_texts:
             args += ["--set", text]
+        for text in self.sweep_texts:
+            args += ["--sweep", text]
         if self.params_dir.resolve() != Path(parameters_module.DEFAULT_PARAMS_DIR).resolve():
             args += ["--params", str(self.params_dir)]
         return shlex.join(args + ["--out", str(self.out)])
@@ -102,8 +106,8 @@ def parameter_files(params_dir: Path) -> list[Path]:
 def plan_run(targets: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
              years: float | None = None, seed: int = DEFAULT_SEED, scale: float = 1.0,
              jobs: int = 1, out: str | Path = DEFAULT_OUT, sets: Sequence[str] = (),
-             params_dir: str | Path | None = None, resume: str | Path | None = None
-             ) -> RunPlan:
+             params_dir: str | Path | None = None, resume: str | Path | None = None,
+             sweeps: Sequence[str] = ()) -> RunPlan:
     """Check every input of a run; create nothing.
 
     Args:
@@ -118,6 +122,7 @@ def plan_run(targets: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
         sets: ``path=value`` overrides applied to every scenario, the baseline included.
         params_dir: parameter folder; default the package's ``sim/params``.
         resume: an earlier, unfinished run folder of the same inputs to complete.
+        sweeps: ``path=v1,v2,...`` parameter sweeps; the grid's points run as scenarios.
 
     Raises:
         InputError: listing every problem, each naming its file or option and key.
@@ -131,12 +136,13 @@ def plan_run(targets: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
     years = _horizon(params, years, problems)
     weeks = int(round(years * WEEKS_PER_YEAR))
     files, scenarios = _scenarios(targets, params, weeks, problems)
+    scenarios += _sweep_points(sweeps, params, scenarios, problems)
     problems += _out_problems(Path(out))
     if problems:
         raise InputError(problems)
     plan = RunPlan(tuple(str(t) for t in targets), tuple(files), scenarios, params,
                    params_dir, overrides, tuple(sets), seed, reps, years, weeks, float(scale),
-                   jobs, Path(out), Path(resume) if resume else None)
+                   jobs, Path(out), Path(resume) if resume else None, tuple(sweeps))
     if resume is not None:
         _check_resume(plan)
     return plan
@@ -233,6 +239,19 @@ def _scenarios(targets: Sequence[str | Path], params: Parameters, weeks: int,
     except InputError as exc:
         problems += exc.problems
         return files, []
+
+
+def _sweep_points(sweeps: Sequence[str], params: Parameters, scenarios: list[Scenario],
+                  problems: list[Problem]) -> list[Scenario]:
+    try:
+        points = sweep_scenarios(sweeps, params)
+    except InputError as exc:
+        problems += exc.problems
+        return []
+    taken = {s.name for s in scenarios}
+    problems += [Problem(OPTION, s.name, "a scenario file already uses this name")
+                 for s in points if s.name in taken]
+    return points
 
 
 def _out_problems(out: Path) -> list[Problem]:

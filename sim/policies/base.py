@@ -43,7 +43,7 @@ class InterventionArgs(BaseModel):
     source: str | None = Field(default=None, description="Where the figures come from.")
 
     @model_validator(mode="after")
-    def _until_after_from(self) -> "InterventionArgs":
+    def _until_after_from(self) -> InterventionArgs:
         if self.until is not None and self.from_ is not None and self.until <= self.from_:
             raise ValueError(f"until ({self.until}) must be after from ({self.from_})")
         return self

@@ -33,7 +33,7 @@ class FeeUpliftArgs(InterventionArgs):
                              "(residential, nursing); one service only.")
 
     @model_validator(mode="after")
-    def _one_of(self) -> "FeeUpliftArgs":
+    def _one_of(self) -> FeeUpliftArgs:
         if (self.by is None) == (self.to is None):
             raise ValueError("give exactly one of `by` (a relative change) or `to` (a rate)")
         if self.to is not None and len(SERVICE_FEES[self.service]) > 1:

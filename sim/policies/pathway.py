@@ -124,7 +124,7 @@ class TechnologyEnabledCare(Intervention):
         r, s = model.residents, self.strength(model.week)
         supported = in_states(r.status, AT_HOME_SUPPORTED)
         r.tec[~supported] = False
-        target = int(round(self.value(model, "coverage") * s * np.count_nonzero(supported)))
+        target = round(self.value(model, "coverage") * s * np.count_nonzero(supported))
         enrol = target - int(np.count_nonzero(r.tec))
         if enrol > 0:
             pool = np.flatnonzero(supported & ~r.tec)
@@ -147,7 +147,7 @@ class DemandShockArgs(InterventionArgs):
                                    "hospital admissions of people at home.")
 
     @model_validator(mode="after")
-    def _something(self) -> "DemandShockArgs":
+    def _something(self) -> DemandShockArgs:
         if self.onset_factor == 1 and self.hospital_factor == 1:
             raise ValueError("give `onset_factor` or `hospital_factor` (other than 1)")
         return self

@@ -18,7 +18,7 @@ class RecruitmentArgs(InterventionArgs):
                                    "a year into the county's care workforce (workers/year).")
 
     @model_validator(mode="after")
-    def _one_of(self) -> "RecruitmentArgs":
+    def _one_of(self) -> RecruitmentArgs:
         if (self.change is None) == (self.per_year is None):
             raise ValueError("give exactly one of `change` or `per_year`")
         return self
@@ -60,7 +60,7 @@ class WageShockArgs(InterventionArgs):
                             "the next April uplift).")
 
     @model_validator(mode="after")
-    def _something(self) -> "WageShockArgs":
+    def _something(self) -> WageShockArgs:
         if self.outside_pay_rise == 0 and self.nlw_rise == 0:
             raise ValueError("give `outside_pay_rise` or `nlw_rise` (or both)")
         return self
