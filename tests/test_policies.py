@@ -403,3 +403,37 @@ def test_the_largest_provider_fails_and_nobody_is_lost(params):
     assert model.recorder.series("provider_failures")[fail_week] >= 1
     assert model.recorder.series("deaths_with_needs")[fail_week:].sum() + deaths_before >= \
         residents.size - alive.size
+
+
+# --- the command line ---------------------------------------------------------------------------
+BAD_ENTRIES = {
+    "unknown name": ("  - {which: fee_uplfit, service: homecare, by: 0.1}\n",
+                     "[interventions[0] (fee_uplfit).which]: unknown intervention; did you "
+                     "mean fee_uplift?"),
+    "missing argument": ("  - {which: block_contract, service: homecare}\n",
+                         "[interventions[0] (block_contract).amount]: required argument"),
+    "start after the horizon": ("  - {which: section_18_3, from: 2031-04-01}\n",
+                                "[interventions[0] (section_18_3).from]: 2031-04-01 is "
+                                "outside the run"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ENTRIES))
+def test_a_bad_entry_is_one_clear_error_exit_1_and_nothing_written(tmp_path, case):
+    from click.testing import CliRunner
+
+    import cli
+
+    entry, expected = BAD_ENTRIES[case]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nlabel: Bad\ndescription: A bad entry.\ninterventions:\n" +
+                   entry, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli.main, ["run", str(bad), "--years", "2", "--scale", "0.05",
+                                           "--reps", "1", "--out", str(out)])
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), lines
+    assert str(bad) in lines[0] and expected in lines[0]
+    assert "Traceback" not in result.output
+    assert not out.exists()
