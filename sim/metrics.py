@@ -37,7 +37,8 @@ def _m(name: str, unit: str, label: str, kind: str, description: str) -> Metric:
 METRICS: tuple[Metric, ...] = (
     # DESIGN §2.7: the contract
     _m("council_spend", "GBP", "Council spend on care", "flow",
-       "Fees, block payments, reablement and direct payments, net of client contributions"),
+       "Fees, block payments, reablement, direct payments, extra care and interventions' "
+       "costs, net of client contributions"),
     _m("selffunder_spend", "GBP", "Self-funder spend", "flow", "What self-funders pay providers"),
     _m("nhs_delay_cost", "GBP", "NHS delayed-discharge cost", "flow",
        "Delayed-discharge bed-days times the cost of a bed-day"),

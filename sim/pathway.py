@@ -207,7 +207,7 @@ class Pathway:
                               (m.week - r.since >= p["pathway.reablement_weeks"]))
         success = rng.random(done.size) < p["pathway.reablement_success_share"]
         well = done[success]
-        r.need[well] = np.maximum(r.need[well] - 1, 0)
+        r.need[well] = np.maximum(r.need[well] - 1, 1)  # held at low, like other recoveries
         ok = eligible(r.need[done], m.commissioner.eligibility_threshold)
         self._signpost(done[success | ~ok])
         rest = done[~success & ok]

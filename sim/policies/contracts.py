@@ -29,8 +29,8 @@ class BlockContract(Intervention):
     """Reserved homecare hours or beds with Good framework providers."""
 
     name = "block_contract"
-    summary = ("Reserve homecare hours or care home beds with framework providers rated "
-               "Good or better, paid whether used or not; released at `until`.")
+    summary = ("Reserve homecare hours or care home beds, with framework providers rated "
+               "Good or better first, paid whether used or not; released at `until`.")
     Args = BlockContractArgs
 
     def setup(self, model) -> None:

@@ -108,7 +108,10 @@ class PayFloor(Intervention):
             t = model.providers
             t.wage[t.open] = e.care_wage(p)
         if self.args.funded:
+            before = _fees(model)
             self._fund(model, max(floor - market_wage, 0.0))
+            if _fees(model) != before:
+                model.market.set_prices()
 
     def _fund(self, model, extra_wage: float) -> None:
         """Fees = what they would be without the floor + the floor's extra cost per unit

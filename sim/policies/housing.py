@@ -33,7 +33,8 @@ class ExtraCareHousing(Intervention):
     name = "extra_care_housing"
     summary = ("Extra care flats: people assessed as needing a residential home (planned "
                "moves, not from hospital; needs up to `max_need`) are offered a flat with "
-               "care on site; tenants whose needs become critical move on to a home.")
+               "care on site; tenants are reviewed like people at home and move on to a "
+               "home when assessed as needing one.")
     Args = ExtraCareArgs
 
     def setup(self, model) -> None:
@@ -51,6 +52,7 @@ class ExtraCareHousing(Intervention):
             return
         rows = waiting_for(r, (Status.RESIDENTIAL,))
         rows = rows[~r.in_hospital[rows] & ~r.displaced[rows] &
+                    (r.status[rows] != Status.EXTRA_CARE) &
                     (r.need[rows] <= self.value(model, "max_need"))]
         accept = model.streams["policy:extra_care"].random(rows.size) < \
             self.value(model, "uptake")

@@ -58,7 +58,8 @@ class MarketEntryGrants(Intervention):
 
     def _pay_new_providers(self, model) -> None:
         t, log = model.providers, model.market.opened_log
-        new = [row for row in log[self.seen:] if t.setting[row] == self.setting]
+        new = [row for row in log[self.seen:]
+               if t.setting[row] == self.setting and not t.in_house[row]]
         self.seen = len(log)
         if self.cap is not None:
             new = new[: max(self.cap - self.paid_this_year, 0)]

@@ -34,18 +34,15 @@ class InternationalRecruitment(Intervention):
     Args = RecruitmentArgs
 
     def start(self, model) -> None:
-        current = model.p[RECRUITS]
-        if self.args.change is not None:
-            self.factor = 1.0 + self.args.change
-        else:
-            wanted = self.args.per_year * model.scale
-            self.factor = wanted / current if current > 0 else 1.0
-            if current == 0:
-                model.set_parameters({RECRUITS: wanted})
+        if self.args.per_year is not None:
+            self.shift = self.args.per_year * model.scale - model.p[RECRUITS]
 
     def step(self, model) -> None:
-        self.rescale_parameter(model, RECRUITS, 1.0 + (self.factor - 1.0) *
-                               self.strength(model.week))
+        s = self.strength(model.week)
+        if self.args.change is not None:
+            self.rescale_parameter(model, RECRUITS, 1.0 + self.args.change * s)
+        else:
+            self.shift_parameter(model, RECRUITS, self.shift * s)
 
     def finish(self, model) -> None:
         self.undo(model)
@@ -55,9 +52,10 @@ class WageShockArgs(InterventionArgs):
     outside_pay_rise: float = Field(default=0.0, description="Rise in pay outside care "
                                     "(retail, hospitality) as a share of the National Living "
                                     "Wage, e.g. 0.05.")
-    nlw_rise: float = Field(default=0.0, ge=-0.5, description="One-off rise in the National "
-                            "Living Wage, e.g. 0.05 for 5% (care pay follows; fees only at "
-                            "the next April uplift).")
+    nlw_rise: float = Field(default=0.0, ge=-0.5, description="Off-cycle rise in the "
+                            "National Living Wage, e.g. 0.05 for 5%: care and outside pay "
+                            "follow, so providers' costs rise while fees keep their usual "
+                            "April uplift rule (a cost squeeze).")
 
     @model_validator(mode="after")
     def _something(self) -> WageShockArgs:
@@ -72,7 +70,8 @@ class WageShock(Intervention):
 
     name = "wage_shock"
     summary = ("Stress test: pay outside care rises relative to care (workers leave and "
-               "are harder to hire), and/or the National Living Wage rises off-cycle.")
+               "are harder to hire), and/or the National Living Wage rises off-cycle "
+               "(providers' costs rise, fees do not follow).")
     Args = WageShockArgs
 
     def step(self, model) -> None:
