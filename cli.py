@@ -9,6 +9,7 @@ options or parameters) print one ``Error:`` line per problem and exit with code 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shlex
 import sys
@@ -202,6 +203,33 @@ def run(ctx: click.Context, targets: tuple[str, ...], reps: int, years: int | No
     click.echo(_headline_text(run_dir))
 
 
+@main.command()
+@click.argument("run_dir", metavar="RUN_DIR")
+@click.option("--baseline", default=None, metavar="NAME",
+              help="Scenario of the run to compare against [default: the run's baseline].")
+@click.option("--discount-rate", type=float, default=None, metavar="R",
+              help="Yearly discount rate for present values, 0 <= R < 1 [default: the "
+                   "run's parameter appraisal.discount_rate].")
+@debug_option
+@click.pass_context
+def compare(ctx: click.Context, run_dir: str, baseline: str | None,
+            discount_rate: float | None) -> None:
+    """Rebuild the comparison of a completed run and print the ranking.
+
+    RUN_DIR: a run folder written by `caremarket run`. Rewrites its deltas.csv,
+    decision.csv and summary.csv (whose all_discounted rows depend on the discount rate)
+    from timeseries.parquet, and records the settings in manifest.json under
+    `comparison`.
+    """
+    from sim.compare import compare_run
+
+    comparison = compare_run(run_dir, baseline=baseline, discount_rate=discount_rate,
+                             command=["caremarket", *ctx.meta.get(_ARGV, [])])
+    click.echo(f"Rewrote summary.csv, deltas.csv and decision.csv in {run_dir}")
+    click.echo("")
+    click.echo(format_ranking(comparison.decision))
+
+
 class ProgressBar:
     """A tqdm bar fed by ``progress(done, total)``; silent when stderr is not a terminal."""
 
@@ -230,7 +258,8 @@ def _headline_text(run_dir: Any) -> str:
     first_year = results.summary.financial_year.iloc[0]
     periods = [first_year, PERIOD_ALL] if first_year != PERIOD_ALL else [PERIOD_ALL]
     table = headline(results.summary, results.deltas, HEADLINE, periods)
-    return format_headline(table, periods, results.manifest["reps"])
+    return (format_headline(table, periods, results.manifest["reps"]) + "\n\n"
+            + format_ranking(results.decision))
 
 
 def format_headline(table: Any, periods: list[str], reps: int) -> str:
@@ -253,6 +282,60 @@ def format_headline(table: Any, periods: list[str], reps: int) -> str:
                 line += f"{_fmt(cell['mean'], cell['unit']):>16}{_change(cell):>22}"
             lines.append(line)
     return "\n".join(lines)
+
+
+def format_ranking(decision: Any) -> str:
+    """The ranking of ``decision.csv`` as text: a line per scenario, best first."""
+    if decision.empty:
+        return "Ranking: no scenario to rank (the run holds only the baseline)."
+    first = decision.iloc[0]
+    width = _name_width(decision)
+    title = (f"Ranking against {first['baseline']} by net benefit (£"
+             f"{first['wellbeing_week_value_gbp']:,.0f} for each wellbeing-week gained, minus "
+             f"the extra public cost); money and wellbeing-weeks over the run, discounted at "
+             f"{100 * first['discount_rate']:g}% a year; mean of {int(first['reps'])} "
+             "replications; P = share of replications.")
+    header = (f"{'rank':>4}  {'scenario':<{width}}{'council cost':>14}{'wellbeing-weeks':>17}"
+              f"{'council cost per':>18}{'net benefit':>13}  verdict; chances")
+    units = f"{'':>4}  {'':<{width}}{'change':>14}{'gained':>17}{'wellbeing-week':>18}"
+    lines = [title, header, units]
+    for _, row in decision.iterrows():
+        lines.append(_ranking_line(row, width))
+    return "\n".join(lines)
+
+
+def _name_width(decision: Any) -> int:
+    return max(len("scenario"), *(len(s) for s in decision.scenario)) + 2
+
+
+def _ranking_line(row: Any, width: int) -> str:
+    cost = _millions(row["council_cost_change_gbp_mean"])
+    gained = _fmt(row["wellbeing_weeks_gained_mean"], "wellbeing-weeks", signed=True)
+    per_week = _pounds(row["council_cost_per_wellbeing_week_gbp"])
+    chances = (f"P(cheaper) {_percent(row['prob_lower_council_cost'])}, "
+               f"P(better) {_percent(row['prob_better_outcomes'])}, "
+               f"P(both) {_percent(row['prob_both'])}, "
+               f"P(net benefit > 0) {_percent(row['prob_positive_net_benefit'])}")
+    return (f"{int(row['rank']):>4}  {row['scenario']:<{width}}{cost:>14}{gained:>17}"
+            f"{per_week:>18}{_millions(row['net_benefit_gbp_mean']):>13}  {row['verdict']}; "
+            f"{chances}")
+
+
+def _millions(value: float) -> str:
+    """GBP in millions, signed: +£12.3m, -£0.4m."""
+    sign = "+" if value > 0 else "-" if value < 0 else ""
+    return f"{sign}£{abs(value) / 1e6:,.1f}m"
+
+
+def _pounds(value: float) -> str:
+    """Whole pounds: £2,620, -£310; n/a for NaN."""
+    if math.isnan(value):
+        return "n/a"
+    return f"{'-' if value < 0 else ''}£{abs(value):,.0f}"
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.0f}%"
 
 
 def _number(value: float) -> str:

@@ -10,13 +10,16 @@ The Python API for notebooks::
     model.step()                       # one week
     model.residents.view(0)            # one resident, by id
     results = read_results("results/<run-id>")
+    results.decision                   # scenarios ranked against the baseline
+    compare_run("results/<run-id>", baseline="homecare_fee_uplift", discount_rate=0.015)
 """
 
 from .api import build_model, load_scenario, read_results, run_ensemble
+from .compare import Comparison, compare_run
 from .model import CareMarketModel, simulate
 from .parameters import load_parameters
 
 __version__ = "0.1.0"
 
-__all__ = ["CareMarketModel", "build_model", "load_parameters", "load_scenario",
-           "read_results", "run_ensemble", "simulate"]
+__all__ = ["CareMarketModel", "Comparison", "build_model", "compare_run", "load_parameters",
+           "load_scenario", "read_results", "run_ensemble", "simulate"]

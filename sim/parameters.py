@@ -44,6 +44,7 @@ UNIT_RULES: dict[str, tuple[str, float | None, float | None]] = {
     "GBP/day": ("number", 0, None),
     "GBP/episode": ("number", 0, None),
     "GBP/year": ("number", 0, None),
+    "GBP/wellbeing-week": ("number", 0, None),
     "people": ("number", 0, None),
     "people/year": ("number", 0, None),
     "people/week": ("number", 0, None),

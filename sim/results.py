@@ -7,11 +7,14 @@ Layout::
     scenarios/           each resolved scenario as YAML, and parameters.json (all values)
     jobs/                one .npy per (scenario, replication): weekly metrics, unscaled
     timeseries.parquet   long: scenario, rep, week, date, financial_year, metric, value
-    summary.csv          scenario x metric x financial year (and "all"): mean, p5, p50, p95
+    summary.csv          scenario x metric x financial year (and "all", and for flows
+                         "all_discounted", the present value): mean, p5, p50, p95
     deltas.csv           paired differences against the baseline, same statistics
+    decision.csv         one row per scenario, ranked against the baseline (sim.compare)
 
-Values in ``timeseries.parquet``, ``summary.csv`` and ``deltas.csv`` are for the whole
-county: extensive metrics of a run at ``scale`` are divided by ``scale``.
+Values in ``timeseries.parquet``, ``summary.csv``, ``deltas.csv`` and ``decision.csv`` are
+for the whole county: extensive metrics of a run at ``scale`` are divided by ``scale``.
+``caremarket compare`` (``sim.compare.compare_run``) rebuilds the last three.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import shlex
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -32,6 +36,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from .calendar import week_financial_year
+from .compare import Appraisal, Comparison, compare
 from .errors import InputError, Problem
 from .fileio import atomic_path, plain, write_json, write_text
 from .manifest import new_manifest, now, write_manifest
@@ -39,8 +45,7 @@ from .metrics import METRICS
 from .plan import MANIFEST, RunPlan
 from .runner import Ensemble, JobFailedError, JobResult, job_file, run_ensemble
 from .scenario import Scenario
-from .calendar import week_financial_year
-from .summary import Periods, paired_deltas, summarise
+from .summary import Periods
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +54,7 @@ PARAMETERS_FILE = "parameters.json"
 TIMESERIES = "timeseries.parquet"
 SUMMARY = "summary.csv"
 DELTAS = "deltas.csv"
+DECISION = "decision.csv"
 RUN_ID_HASH_CHARS = 6
 RUN_ID_TIME_FORMAT = "%Y%m%d-%H%M%S"
 MAX_RUN_ID_SUFFIX = 1000
@@ -110,7 +116,8 @@ def execute(plan: RunPlan, command: list[str], executor: Executor | None = None,
         ensemble = run_ensemble(plan.scenarios, plan.params, plan.reps, plan.seed, plan.weeks,
                                 plan.scale, executor=executor, jobs=plan.jobs, run_dir=run_dir,
                                 progress=progress)
-        write_outputs(run_dir, ensemble, plan.dates)
+        comparison = write_outputs(run_dir, ensemble, plan.dates, Appraisal.of(plan.params))
+        manifest["comparison"] = comparison.record(command)
     except BaseException as exc:
         results = ensemble.results if ensemble else getattr(exc, "results", {})
         _finish(manifest, run_dir, started, results, exc)
@@ -179,16 +186,29 @@ def scenario_document(scenario: Scenario) -> dict[str, Any]:
         "sources": list(scenario.sources),
         "changes": [{"param": c.param, "value": plain(c.value), "from": plain(c.start),
                      "source": c.source, "file": c.file} for c in scenario.changes],
+        "interventions": [{**plain(i.plain()), "file": i.file} for i in scenario.interventions],
+        "expect": dict(scenario.expect),
     }
 
 
-def write_outputs(run_dir: Path, ensemble: Ensemble, dates: list[dt.date]) -> None:
-    """Write ``timeseries.parquet``, ``summary.csv`` and ``deltas.csv`` from the job files.
+def write_outputs(run_dir: Path, ensemble: Ensemble, dates: list[dt.date],
+                  appraisal: Appraisal) -> Comparison:
+    """Write ``timeseries.parquet`` and the comparison tables from the job files.
 
     Jobs are read one at a time, so memory holds one job's weekly values plus the small
-    (scenario x replication x metric x period) table of aggregates.
+    (scenario x replication x metric x period) table of aggregates. The first scenario
+    is the baseline.
+
+    Args:
+        run_dir: the run folder.
+        ensemble: the finished ensemble.
+        dates: the first day of each week.
+        appraisal: discount rate and value of a wellbeing-week (from the parameters).
+
+    Returns:
+        The comparison written to ``summary.csv``, ``deltas.csv`` and ``decision.csv``.
     """
-    periods = Periods.of(dates)
+    periods = Periods.of(dates, appraisal.discount_rate)
     names = ensemble.names
     by_rep = np.empty((len(names), ensemble.reps, len(METRICS), len(periods.labels)))
     week_columns = _week_columns(dates)
@@ -199,8 +219,17 @@ def write_outputs(run_dir: Path, ensemble: Ensemble, dates: list[dt.date]) -> No
                     values = ensemble.county(name, rep)
                     by_rep[i, rep] = periods.aggregate(values)
                     writer.write_table(_long_table(name, rep, values, week_columns))
-    _write_csv(run_dir / SUMMARY, summarise(by_rep, names, periods))
-    _write_csv(run_dir / DELTAS, paired_deltas(by_rep, names, periods, baseline=0))
+    labels = [s.label or s.name for s in ensemble.scenarios]
+    comparison = compare(by_rep, names, labels, periods, appraisal, baseline=0)
+    write_comparison(run_dir, comparison)
+    return comparison
+
+
+def write_comparison(run_dir: Path, comparison: Comparison) -> None:
+    """Write ``summary.csv``, ``deltas.csv`` and ``decision.csv``, each atomically."""
+    _write_csv(run_dir / SUMMARY, comparison.summary)
+    _write_csv(run_dir / DELTAS, comparison.deltas)
+    _write_csv(run_dir / DECISION, comparison.decision)
 
 
 def _week_columns(dates: list[dt.date]) -> dict[str, pa.Array]:
@@ -241,11 +270,39 @@ class RunResults:
     timeseries: pd.DataFrame
     summary: pd.DataFrame
     deltas: pd.DataFrame
+    decision: pd.DataFrame
 
     @property
     def scenarios(self) -> list[str]:
         """Scenario names, baseline first."""
         return list(self.manifest["scenarios"])
+
+
+def read_manifest(run_dir: Path | str) -> dict[str, Any]:
+    """The manifest of a completed run.
+
+    Raises:
+        InputError: the folder is missing, is not a results folder, or its run is not
+            completed (saying how to complete it).
+    """
+    run_dir = Path(run_dir)
+    manifest_path = run_dir / MANIFEST
+    if not run_dir.is_dir():
+        raise InputError(Problem(str(run_dir), "", "no such folder; give a run folder "
+                                 "written by `caremarket run`, e.g. results/<run-id>"))
+    if not manifest_path.is_file():
+        raise InputError(Problem(str(run_dir), "", f"not a results folder (no {MANIFEST}); "
+                                 "give a run folder written by `caremarket run`, e.g. "
+                                 "results/<run-id>"))
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("status") != "completed":
+        error = f": {manifest['error']}" if manifest.get("error") else ""
+        hint = (f"; if it stopped, complete it with: {manifest['reproduce']} --resume "
+                f"{shlex.quote(str(run_dir))}" if manifest.get("reproduce") else "")
+        raise InputError(Problem(str(manifest_path), "status",
+                                 f"run is {manifest.get('status')!r}, not completed{error}"
+                                 f"{hint}"))
+    return manifest
 
 
 def read_results(run_dir: Path | str, timeseries: bool = True) -> RunResults:
@@ -259,21 +316,18 @@ def read_results(run_dir: Path | str, timeseries: bool = True) -> RunResults:
         InputError: the folder is not a completed run (names the missing file or status).
     """
     run_dir = Path(run_dir)
-    manifest_path = run_dir / MANIFEST
-    if not manifest_path.is_file():
-        raise InputError(Problem(str(run_dir), "", f"not a results folder (no {MANIFEST})"))
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    if manifest.get("status") != "completed":
-        raise InputError(Problem(str(manifest_path), "status",
-                                 f"run is {manifest.get('status')!r}, not completed"
-                                 + (f": {manifest['error']}" if manifest.get("error") else "")))
-    missing = [n for n in (TIMESERIES, SUMMARY, DELTAS) if not (run_dir / n).is_file()]
+    manifest = read_manifest(run_dir)
+    missing = [n for n in (TIMESERIES, SUMMARY, DELTAS, DECISION)
+               if not (run_dir / n).is_file()]
     if missing:
-        raise InputError(Problem(str(run_dir), "", f"missing {', '.join(missing)}"))
+        rebuild = (f" (rebuild the comparison with: caremarket compare {run_dir})"
+                   if TIMESERIES not in missing else "")
+        raise InputError(Problem(str(run_dir), "", f"missing {', '.join(missing)}{rebuild}"))
     return RunResults(
         run_dir=run_dir, manifest=manifest,
         timeseries=pd.read_parquet(run_dir / TIMESERIES) if timeseries else pd.DataFrame(),
         summary=_read_csv(run_dir / SUMMARY), deltas=_read_csv(run_dir / DELTAS),
+        decision=_read_csv(run_dir / DECISION),
     )
 
 

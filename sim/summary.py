@@ -2,9 +2,15 @@
 
 A replication's value for a period (a financial year, or ``all`` for the whole run) is the
 sum of its weekly values for flow metrics and their mean for stock and ratio metrics
-(``Metric.aggregate``). Summaries give the mean and the 5th, 50th and 95th percentiles over
-replications (numpy's default linear interpolation). Deltas are paired: replication *r* of
-a scenario minus replication *r* of the baseline, which share their random numbers.
+(``Metric.aggregate``). Given a discount rate, flow metrics also get ``all_discounted``:
+their present value over the run, financial year *k* of the run (0 for the first) weighted
+by ``1 / (1 + rate) ** k``; stocks and ratios are not discounted and have no such row.
+Summaries give the mean and the 5th, 50th and 95th percentiles over replications (numpy's
+default linear interpolation). Deltas are paired: replication *r* of a scenario minus
+replication *r* of the baseline, which share their random numbers.
+
+The functions take the metrics of the values' metric axis (default: the whole registry,
+``sim.metrics.METRICS``), so a saved run made with fewer metrics can still be summarised.
 """
 
 from __future__ import annotations
@@ -17,13 +23,20 @@ import numpy as np
 import pandas as pd
 
 from .calendar import week_financial_year
-from .metrics import METRICS
+from .metrics import METRICS, Metric
 
 PERIOD_ALL = "all"
+PERIOD_DISCOUNTED = "all_discounted"
 PERCENTILES = (5, 50, 95)
 STAT_COLUMNS = ("mean", "p5", "p50", "p95")
-_EXTENSIVE = np.array([m.extensive for m in METRICS])
-_SUMMED = np.array([m.aggregate == "sum" for m in METRICS])
+
+
+def _extensive(metrics: Sequence[Metric]) -> np.ndarray:
+    return np.array([m.extensive for m in metrics], dtype=bool)
+
+
+def _summed(metrics: Sequence[Metric]) -> np.ndarray:
+    return np.array([m.aggregate == "sum" for m in metrics], dtype=bool)
 
 
 def scale_back(values: np.ndarray, scale: float) -> np.ndarray:
@@ -33,35 +46,62 @@ def scale_back(values: np.ndarray, scale: float) -> np.ndarray:
     """
     if scale == 1:
         return values
-    factors = np.where(_EXTENSIVE, 1.0 / scale, 1.0)
+    factors = np.where(_extensive(METRICS), 1.0 / scale, 1.0)
     return values * factors[:, None]
+
+
+def discount_factors(years: int, rate: float) -> np.ndarray:
+    """Weights of financial years 0, 1, ... of a run: ``1 / (1 + rate) ** k``."""
+    return (1.0 + rate) ** -np.arange(years, dtype=float)
 
 
 @dataclass(frozen=True)
 class Periods:
-    """The financial years a run covers, in order, then ``all``, with their week masks."""
+    """The financial years a run covers, in order, then ``all``, with their week masks.
+
+    With a ``discount_rate``, a last period ``all_discounted`` (every week) holds the
+    present value of flow metrics.
+    """
 
     labels: tuple[str, ...]
     masks: np.ndarray  # bool, period x week
+    discount_rate: float | None = None
 
     @classmethod
-    def of(cls, dates: list[dt.date]) -> "Periods":
+    def of(cls, dates: list[dt.date], discount_rate: float | None = None) -> Periods:
         """The periods of a run whose weeks start on ``dates``."""
         fys = [week_financial_year(d) for d in dates]
         years = list(dict.fromkeys(fys))
-        masks = np.array([[fy == year for fy in fys] for year in years]
-                         + [[True] * len(dates)], dtype=bool)
-        return cls(tuple(years) + (PERIOD_ALL,), masks)
+        rows = [[fy == year for fy in fys] for year in years] + [[True] * len(dates)]
+        labels = tuple(years) + (PERIOD_ALL,)
+        if discount_rate is not None:
+            rows.append([True] * len(dates))
+            labels += (PERIOD_DISCOUNTED,)
+        return cls(labels, np.array(rows, dtype=bool), discount_rate)
 
     @property
     def weeks(self) -> np.ndarray:
         """Number of weeks in each period."""
         return self.masks.sum(axis=1)
 
-    def aggregate(self, values: np.ndarray) -> np.ndarray:
-        """Aggregate weekly values (metric x week) into (metric x period)."""
+    @property
+    def years(self) -> int:
+        """Number of financial years (the first periods)."""
+        return self.labels.index(PERIOD_ALL)
+
+    def aggregate(self, values: np.ndarray, metrics: Sequence[Metric] = METRICS
+                  ) -> np.ndarray:
+        """Aggregate weekly values (metric x week) into (metric x period).
+
+        The ``all_discounted`` column is NaN for metrics that are not flows.
+        """
+        summed = _summed(metrics)
         sums = np.stack([values[:, mask].sum(axis=1) for mask in self.masks], axis=1)
-        return np.where(_SUMMED[:, None], sums, sums / self.weeks[None, :])
+        out = np.where(summed[:, None], sums, sums / self.weeks[None, :])
+        if self.discount_rate is not None:
+            present = sums[:, :self.years] @ discount_factors(self.years, self.discount_rate)
+            out[:, -1] = np.where(summed, present, np.nan)
+        return out
 
 
 def _stats(samples: np.ndarray, axis: int) -> dict[str, np.ndarray]:
@@ -70,41 +110,46 @@ def _stats(samples: np.ndarray, axis: int) -> dict[str, np.ndarray]:
 
 
 def _frame(scenarios: list[str], periods: Periods, stats: dict[str, np.ndarray],
-           extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
-    """Long table from (scenario x metric x period) arrays."""
-    n_s, n_m, n_p = len(scenarios), len(METRICS), len(periods.labels)
+           extra: dict[str, np.ndarray] | None = None,
+           metrics: Sequence[Metric] = METRICS) -> pd.DataFrame:
+    """Long table from (scenario x metric x period) arrays, without the discounted rows
+    of metrics that are not flows."""
+    n_s, n_m, n_p = len(scenarios), len(metrics), len(periods.labels)
     grid = np.indices((n_s, n_m, n_p)).reshape(3, -1)
     columns = {
         "scenario": np.asarray(scenarios, dtype=object)[grid[0]],
-        "metric": np.asarray([m.name for m in METRICS], dtype=object)[grid[1]],
+        "metric": np.asarray([m.name for m in metrics], dtype=object)[grid[1]],
         "financial_year": np.asarray(periods.labels, dtype=object)[grid[2]],
-        "unit": np.asarray([m.unit for m in METRICS], dtype=object)[grid[1]],
-        "label": np.asarray([m.label for m in METRICS], dtype=object)[grid[1]],
-        "aggregate": np.asarray([m.aggregate for m in METRICS], dtype=object)[grid[1]],
+        "unit": np.asarray([m.unit for m in metrics], dtype=object)[grid[1]],
+        "label": np.asarray([m.label for m in metrics], dtype=object)[grid[1]],
+        "aggregate": np.asarray([m.aggregate for m in metrics], dtype=object)[grid[1]],
         "weeks": periods.weeks[grid[2]],
     }
     for name, array in {**(extra or {}), **stats}.items():
         columns[name] = array.reshape(-1)
-    return pd.DataFrame(columns)
+    undiscounted = (columns["financial_year"] == PERIOD_DISCOUNTED) & ~_summed(metrics)[grid[1]]
+    return pd.DataFrame(columns)[~undiscounted].reset_index(drop=True)
 
 
-def summarise(by_rep: np.ndarray, scenarios: list[str], periods: Periods) -> pd.DataFrame:
+def summarise(by_rep: np.ndarray, scenarios: list[str], periods: Periods,
+              metrics: Sequence[Metric] = METRICS) -> pd.DataFrame:
     """Summary over replications.
 
     Args:
         by_rep: (scenario x replication x metric x period) aggregated values.
         scenarios: scenario names, in the order of the first axis.
         periods: the periods of the last axis.
+        metrics: the metrics of the third axis.
 
     Returns:
         One row per scenario x metric x period with unit, label, aggregate, weeks, mean,
         p5, p50 and p95.
     """
-    return _frame(scenarios, periods, _stats(by_rep, axis=1))
+    return _frame(scenarios, periods, _stats(by_rep, axis=1), metrics=metrics)
 
 
 def paired_deltas(by_rep: np.ndarray, scenarios: list[str], periods: Periods,
-                  baseline: int = 0) -> pd.DataFrame:
+                  baseline: int = 0, metrics: Sequence[Metric] = METRICS) -> pd.DataFrame:
     """Paired differences (scenario_r - baseline_r) for every non-baseline scenario.
 
     Args:
@@ -112,6 +157,7 @@ def paired_deltas(by_rep: np.ndarray, scenarios: list[str], periods: Periods,
         scenarios: scenario names, in the order of the first axis.
         periods: the periods of the last axis.
         baseline: index of the baseline on the first axis.
+        metrics: the metrics of the third axis.
 
     Returns:
         One row per non-baseline scenario x metric x period with baseline_mean,
@@ -123,7 +169,8 @@ def paired_deltas(by_rep: np.ndarray, scenarios: list[str], periods: Periods,
     diffs = chosen - base[None]
     extra = {"baseline_mean": np.broadcast_to(base.mean(axis=0), diffs.shape[:1] + base.shape[1:]),
              "scenario_mean": chosen.mean(axis=1)}
-    return _frame([scenarios[i] for i in others], periods, _stats(diffs, axis=1), extra)
+    return _frame([scenarios[i] for i in others], periods, _stats(diffs, axis=1), extra,
+                  metrics)
 
 
 def headline(summary: pd.DataFrame, deltas: pd.DataFrame, metrics: Sequence[str],

@@ -65,6 +65,8 @@ def sweep_scenarios(texts: Sequence[str], params: Parameters) -> list[Scenario]:
                                 "(sweep fewer values)"))
     if problems:
         raise InputError(problems)
+    if not axes:
+        return []
     return [_point(dict(zip(paths, combo)))
             for combo in itertools.product(*(values for _, values in axes))]
 

@@ -46,7 +46,8 @@ def errors(result) -> list[str]:
 
 def test_help_imports_nothing_heavy():
     code = ("import sys, cli\n"
-            "for args in (['--help'], ['run', '--help'], ['bench', '--help']):\n"
+            "for args in (['--help'], ['run', '--help'], ['bench', '--help'],\n"
+            "             ['compare', '--help']):\n"
             "    try:\n"
             "        cli.main(args)\n"
             "    except SystemExit:\n"
@@ -59,7 +60,7 @@ def test_help_imports_nothing_heavy():
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
-@pytest.mark.parametrize("command", ["run", "validate", "params", "bench"])
+@pytest.mark.parametrize("command", ["run", "validate", "params", "bench", "compare"])
 def test_every_command_has_help(command):
     result = invoke(command, "--help")
     assert result.exit_code == 0 and "Usage:" in result.output
@@ -73,7 +74,8 @@ def test_cli_defaults_match_the_library():
 
 def test_run_writes_a_results_folder_and_prints_headlines(tmp_path):
     out = tmp_path / "out"
-    result = invoke("run", SCENARIOS, *TINY, "--out", out, "--set",
+    fee = SCENARIOS / "homecare_fee_uplift.yaml"
+    result = invoke("run", fee, *TINY, "--out", out, "--set",
                     "commissioner.fee_homecare_hourly=25.5")
     assert result.exit_code == 0, result.output
     (run_dir,) = out.iterdir()
@@ -82,9 +84,14 @@ def test_run_writes_a_results_folder_and_prints_headlines(tmp_path):
     for text in ("Council spend on care", "People waiting", "homecare_fee_uplift",
                  "year 1 2025-26", "whole run", "change"):
         assert text in result.stdout
+    ranking = result.stdout.split("Ranking against baseline by net benefit", 1)[1]
+    assert "discounted at 3.5% a year" in ranking
+    (line,) = [line for line in ranking.splitlines() if "homecare_fee_uplift" in line]
+    assert line.split()[0].isdigit() and line.split()[1] == "homecare_fee_uplift"
+    assert "P(cheaper) " in line and "P(better) " in line and "%" in line
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "completed"
-    assert manifest["command"][:3] == ["caremarket", "run", str(SCENARIOS)]
+    assert manifest["command"][:3] == ["caremarket", "run", str(fee)]
     assert manifest["overrides"] == {"commissioner.fee_homecare_hourly": 25.5}
     assert "--set commissioner.fee_homecare_hourly=25.5" in manifest["reproduce"]
 
@@ -210,10 +217,13 @@ def test_validate_reports_every_problem_in_every_file(tmp_path):
 
 
 def test_validate_ok(tmp_path):
+    result = invoke("validate", SCENARIOS / "baseline.yaml", SCENARIOS / "homecare_fee_uplift.yaml")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("OK: 2 files, 2 scenarios (baseline included)")
+    files = len(list(SCENARIOS.glob("*.yaml")))
     result = invoke("validate", SCENARIOS)
     assert result.exit_code == 0
-    assert result.stdout.startswith("OK: 2 files, 2 scenarios (baseline included), "
-                                    "1 parameter change")
+    assert result.stdout.startswith(f"OK: {files} files, {files} scenarios")
 
 
 def test_params_lists_and_filters():

@@ -19,12 +19,20 @@ from sim.metrics import BY_NAME, METRICS
 from sim.plan import plan_run
 from sim.results import execute, new_run_dir, read_results
 from sim.runner import JobFailedError, job_file
-from sim.summary import PERIOD_ALL, Periods, paired_deltas, summarise, week_financial_year
+from sim.summary import (
+    PERIOD_ALL,
+    PERIOD_DISCOUNTED,
+    Periods,
+    paired_deltas,
+    summarise,
+    week_financial_year,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 REPS, YEARS, SCALE, SEED = 3, 2, 0.05, 11
 KEYS = ["scenario", "metric", "financial_year"]
+FLOWS = [m.name for m in METRICS if m.aggregate == "sum"]
 SAME_AS_BASELINE = """\
 name: same_as_baseline
 label: Same as baseline
@@ -42,8 +50,9 @@ def inputs(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory, inputs) -> Path:
     out = tmp_path_factory.mktemp("results")
-    plan = plan_run([SCENARIOS, inputs / "same.yaml"], reps=REPS, years=YEARS, seed=SEED,
-                    scale=SCALE, jobs=2, out=out)
+    targets = [SCENARIOS / "baseline.yaml", SCENARIOS / "homecare_fee_uplift.yaml",
+               inputs / "same.yaml"]
+    plan = plan_run(targets, reps=REPS, years=YEARS, seed=SEED, scale=SCALE, jobs=2, out=out)
     return execute(plan, ["caremarket", "run", "(test)"])
 
 
@@ -56,7 +65,7 @@ def test_folder_layout(run_dir):
     assert re.fullmatch(r"\d{8}-\d{6}-[0-9a-f]{6}", run_dir.name)
     names = {p.name for p in run_dir.iterdir()}
     assert names == {"manifest.json", "scenarios", "jobs", "timeseries.parquet",
-                     "summary.csv", "deltas.csv"}
+                     "summary.csv", "deltas.csv", "decision.csv"}
     assert {p.name for p in (run_dir / "scenarios").iterdir()} == {
         "baseline.yaml", "homecare_fee_uplift.yaml", "same_as_baseline.yaml",
         "parameters.json"}
@@ -67,10 +76,11 @@ def test_folder_layout(run_dir):
 def test_resolved_scenario_and_parameters_are_recorded(run_dir, results):
     fee = yaml.safe_load((run_dir / "scenarios" / "homecare_fee_uplift.yaml").read_text())
     assert fee["name"] == "homecare_fee_uplift" and fee["label"] and fee["description"]
-    change = fee["changes"][0]
-    assert change["param"] == "commissioner.fee_homecare_hourly"
-    assert change["value"] == 28.0 and change["from"] == "2026-04-01"
-    assert "homecareassociation.org.uk" in change["source"]
+    (uplift,) = fee["interventions"]
+    assert (uplift["which"], uplift["service"]) == ("fee_uplift", "homecare")
+    assert uplift["to"] == 28.0 and uplift["from"] == "2026-04-01"
+    assert uplift["file"].endswith("homecare_fee_uplift.yaml")
+    assert fee["expect"]["council_spend"] == "up"
     saved = json.loads((run_dir / "scenarios" / "parameters.json").read_text())
     assert saved["fingerprint"] == results.manifest["parameters_fingerprint"]
     assert saved["values"]["commissioner.fee_homecare_hourly"] > 0
@@ -93,6 +103,9 @@ def test_manifest(run_dir, results):
     assert "commissioner.yaml" in hashes
     assert [j["status"] for j in manifest["jobs"]] == ["completed"] * 3 * REPS
     assert manifest["reproduce"].startswith("caremarket run ")
+    assert manifest["comparison"]["baseline"] == "baseline"
+    assert manifest["comparison"]["discount_rate"] == 0.035
+    assert manifest["comparison"]["command"] == manifest["command"]
     for option in ("--reps 3", "--years 2", "--seed 11", "--scale 0.05"):
         assert option in manifest["reproduce"]
 
@@ -135,7 +148,10 @@ def _stats(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 def test_summary_matches_a_hand_computation(results):
     expected = _stats(_by_rep(results.timeseries), "value")
     got = results.summary.merge(expected, on=KEYS, suffixes=("", "_hand"))
-    assert len(got) == len(results.summary) == 3 * len(METRICS) * 3  # 2 years + all
+    discounted = results.summary.financial_year == PERIOD_DISCOUNTED
+    assert len(got) == (~discounted).sum() == 3 * len(METRICS) * 3  # 2 years + all
+    assert sorted(results.summary[discounted].metric.unique()) == sorted(FLOWS)
+    assert discounted.sum() == 3 * len(FLOWS)
     for stat in ("mean", "p5", "p50", "p95"):
         np.testing.assert_allclose(got[stat], got[f"{stat}_hand"], rtol=1e-9, atol=1e-9)
     units = got.metric.map(lambda name: BY_NAME[name].unit)
@@ -152,7 +168,9 @@ def test_deltas_are_paired_differences(results):
     paired["diff"] = paired.value - paired.value_base
     expected = _stats(paired, "diff")
     got = results.deltas.merge(expected, on=KEYS, suffixes=("", "_hand"))
-    assert len(got) == len(results.deltas) == 2 * len(METRICS) * 3
+    discounted = results.deltas.financial_year == PERIOD_DISCOUNTED
+    assert len(got) == (~discounted).sum() == 2 * len(METRICS) * 3
+    assert discounted.sum() == 2 * len(FLOWS)
     for stat in ("mean", "p5", "p50", "p95"):
         np.testing.assert_allclose(got[stat], got[f"{stat}_hand"], rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(got.scenario_mean - got.baseline_mean, got["mean"],
@@ -161,7 +179,7 @@ def test_deltas_are_paired_differences(results):
 
 def test_a_scenario_identical_to_baseline_has_zero_deltas(results):
     same = results.deltas[results.deltas.scenario == "same_as_baseline"]
-    assert len(same) == len(METRICS) * 3
+    assert len(same) == len(METRICS) * 3 + len(FLOWS)
     assert (same[["mean", "p5", "p50", "p95"]] == 0).all().all()
 
 

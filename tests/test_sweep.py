@@ -42,6 +42,12 @@ def test_a_parameter_swept_twice_is_refused(params):
         sweep_scenarios([f"{FEE}=25", f"{FEE}=26"], params)
 
 
+def test_no_sweep_adds_no_scenario(params, tmp_path):
+    assert sweep_scenarios([], params) == []
+    assert [s.name for s in plan_run([], reps=1, years=1, out=tmp_path).scenarios] == \
+        ["baseline"]
+
+
 def test_a_run_plan_adds_the_grid_after_the_baseline_and_reproduces_it(tmp_path):
     plan = plan_run([], sweeps=[f"{FEE}=24,26"], reps=1, years=1, out=tmp_path)
     assert [s.name for s in plan.scenarios] == [
