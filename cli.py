@@ -143,7 +143,7 @@ def main() -> None:
 
 
 @main.command()
-@scenario_targets
+@click.argument("targets", nargs=-1, metavar="[SCENARIO_OR_FOLDER]...")
 @click.option("--reps", type=int, default=DEFAULT_REPS, show_default=True,
               help="Replications per scenario (replication r of every scenario shares "
                    "its random numbers).")
@@ -160,6 +160,9 @@ def main() -> None:
 @click.option("--set", "sets", multiple=True, metavar="PARAM=VALUE",
               help="Override a parameter for every scenario, the baseline included "
                    "(repeatable), e.g. --set commissioner.fee_homecare_hourly=26.5")
+@click.option("--sweep", "sweeps", multiple=True, metavar="PARAM=V1,V2,...",
+              help="Run each value of a parameter as a scenario (repeatable: the grid of "
+                   "all combinations), e.g. --sweep commissioner.fee_homecare_hourly=25,27,29")
 @click.option("--resume", type=click.Path(file_okay=False), default=None,
               help="Complete an interrupted run folder made from the same inputs.")
 @params_option
@@ -167,19 +170,23 @@ def main() -> None:
 @click.pass_context
 def run(ctx: click.Context, targets: tuple[str, ...], reps: int, years: int | None,
         seed: int, jobs: int, out: str, scale: float, sets: tuple[str, ...],
-        resume: str | None, params_dir: str | None) -> None:
+        sweeps: tuple[str, ...], resume: str | None, params_dir: str | None) -> None:
     """Run scenarios against the baseline and write a results folder.
 
-    SCENARIO_OR_FOLDER: scenario files, or folders meaning every *.yaml in them. The
-    baseline is always included. Everything is checked before anything is written.
+    SCENARIO_OR_FOLDER: scenario files, or folders meaning every *.yaml in them (optional
+    with --sweep). The baseline is always included. Everything is checked before anything
+    is written.
     """
+    if not targets and not sweeps:
+        raise click.UsageError("give scenario files or folders (e.g. scenarios/), or --sweep")
     from sim.plan import plan_run
     from sim.results import execute, open_run_dir
     from sim.runner import JobFailedError
 
     started = time.perf_counter()
     plan = plan_run(targets, reps=reps, years=years, seed=seed, scale=scale, jobs=jobs,
-                    out=out, sets=sets, params_dir=params_dir, resume=resume)
+                    out=out, sets=sets, params_dir=params_dir, resume=resume,
+                    sweeps=sweeps)
     run_dir = open_run_dir(plan)
     click.echo(f"Running {len(plan.scenarios)} scenarios x {plan.reps} replications, "
                f"{_number(plan.years)} years from {plan.start} (scale {plan.scale:g}, "
@@ -382,6 +389,23 @@ def validate(targets: tuple[str, ...], years: int | None, params_dir: str | None
     click.echo(f"OK: {len(files)} file{'s' if len(files) != 1 else ''}, "
                f"{len(scenarios)} scenarios (baseline included), "
                f"{changes} parameter change{'s' if changes != 1 else ''}.")
+
+
+@main.command()
+@click.option("--markdown", is_flag=True, help="Print the README's Markdown list.")
+@debug_option
+def interventions(markdown: bool) -> None:
+    """List the interventions scenario files can use, with their arguments."""
+    from sim.policies import REGISTRY, catalogue_markdown
+    from sim.policies.registry import arg_names
+
+    if markdown:
+        click.echo(catalogue_markdown(), nl=False)
+        return
+    for name in sorted(REGISTRY):
+        cls = REGISTRY[name]
+        click.echo(f"{name}\n  {cls.summary}\n  arguments: {arg_names(cls)}")
+    click.echo("\nArguments and defaults in full: caremarket interventions --markdown")
 
 
 @main.command()

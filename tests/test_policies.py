@@ -5,6 +5,8 @@ same seed, and checks what the intervention does to the model's state week by we
 """
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ from sim.errors import InputError
 from sim.finance import homecare_cost_per_hour
 from sim.model import CareMarketModel
 from sim.placement import waiting_mask
-from sim.policies import REGISTRY, check_entries
+from sim.policies import REGISTRY, catalogue_markdown, check_entries
 from sim.providers import Setting
 from sim.residents import AT_HOME_SUPPORTED, CARE_HOME, Funding, Status, in_states
 from sim.scenario import Scenario, load_scenarios
@@ -437,3 +439,27 @@ def test_a_bad_entry_is_one_clear_error_exit_1_and_nothing_written(tmp_path, cas
     assert str(bad) in lines[0] and expected in lines[0]
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+# --- the README -----------------------------------------------------------------------------------
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_the_readme_lists_the_interventions_as_the_registry_describes_them():
+    text = README.read_text(encoding="utf-8")
+    block = re.search(r"<!-- interventions:begin -->\n(.*)<!-- interventions:end -->", text,
+                      re.S)
+    assert block, "README.md lost its interventions markers"
+    assert block.group(1) == catalogue_markdown(), (
+        "README.md's list of interventions is out of date: replace the text between the "
+        "markers with the output of `caremarket interventions --markdown`")
+
+
+def test_the_readmes_worked_example_is_a_valid_scenario(params, tmp_path):
+    text = README.read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(name: fee_and_blocks.*?)```", text, re.S).group(1)
+    (tmp_path / "fee_and_blocks.yaml").write_text(example, encoding="utf-8")
+    start = params["run.start_date"]
+    _, scenario = load_scenarios([tmp_path], params, start, run_end(start, 520))
+    assert [s.which for s in scenario.interventions] == ["fee_uplift", "block_contract"]
+    assert scenario.expect == {"people_waiting": "down", "council_spend": "up"}

@@ -115,10 +115,11 @@ def arg_names(cls: type[Intervention]) -> str:
 def catalogue_markdown() -> str:
     """Markdown describing every registered intervention and its arguments (for the
     README; generated so that it cannot drift from the code)."""
-    lines = ["Arguments every intervention takes: " + ", ".join(
-        f"`{InterventionArgs.model_fields[n].alias or n}` "
-        f"({InterventionArgs.model_fields[n].description.rstrip('.')})"
-        for n in COMMON_ARGS) + ".", ""]
+    lines = ["Every intervention takes:", ""]
+    for n in COMMON_ARGS:
+        info = InterventionArgs.model_fields[n]
+        lines.append(f"- `{info.alias or n}`: {info.description}")
+    lines += ["", "and its own arguments:", ""]
     for name in sorted(REGISTRY):
         cls = REGISTRY[name]
         lines += [f"- **`{name}`**: {cls.summary}"]
