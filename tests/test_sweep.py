@@ -55,3 +55,25 @@ def test_a_run_plan_adds_the_grid_after_the_baseline_and_reproduces_it(tmp_path)
     assert f"--sweep {FEE}=24,26" in plan.reproduce()
     other = plan_run([], sweeps=[f"{FEE}=24,27"], reps=1, years=1, out=tmp_path)
     assert other.inputs_key != plan.inputs_key
+
+
+def test_a_sweep_runs_from_the_command_line_and_is_ranked(tmp_path):
+    import pandas as pd
+    from click.testing import CliRunner
+
+    import cli
+
+    out = tmp_path / "out"
+    tiny = ["--years", "1", "--scale", "0.05", "--reps", "2", "--out", str(out)]
+    result = CliRunner().invoke(cli.main, ["run", "--sweep", f"{FEE}=22,30", *tiny])
+    assert result.exit_code == 0, result.output
+    (run_dir,) = out.iterdir()
+    decision = pd.read_csv(run_dir / "decision.csv")
+    assert sorted(decision.scenario) == ["sweep_fee_homecare_hourly_22",
+                                         "sweep_fee_homecare_hourly_30"]
+    cheaper = decision.set_index("scenario").council_cost_change_gbp_mean
+    assert cheaper["sweep_fee_homecare_hourly_22"] < 0 < cheaper["sweep_fee_homecare_hourly_30"]
+    bad = CliRunner().invoke(cli.main, ["run", "--sweep", f"{FEE}=22,x", *tiny[:-1],
+                                        str(tmp_path / "other")])
+    assert bad.exit_code == 1 and "Error: --sweep" in bad.stderr
+    assert not (tmp_path / "other").exists()
