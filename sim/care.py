@@ -118,6 +118,8 @@ class CareDelivery:
             r.income[idx], r.savings[idx], False, charge, m.charging), 0.0)
         block_rows = np.flatnonzero((t.block_reserved > 0) & (t.setting == Setting.HOMECARE))
         block_price = c.block_price(Setting.HOMECARE)
+        block_used = np.bincount(prov[council & block], weights=package[council & block],
+                                 minlength=t.n)
         used = np.bincount(prov[council & block], weights=hours[council & block],
                            minlength=t.n)[block_rows]
         reserved = t.block_reserved[block_rows]
@@ -136,7 +138,7 @@ class CareDelivery:
         revenue[block_rows] += reserved * block_price
         self.model.market.record_homecare(
             commissioned, np.bincount(prov, weights=hours, minlength=t.n),
-            np.bincount(prov, minlength=t.n).astype(float))
+            np.bincount(prov, minlength=t.n).astype(float), block_used)
         self._spend_down(idx[~council], charge[~council], False, acc)
         return idx, hours
 
@@ -253,5 +255,7 @@ class CareDelivery:
             (hospital.size - n_delayed) * at_home
         acc.unmet_need_hours = float(unmet_plain + unmet_dp + unmet_hc)
         acc.delayed_days = float(n_delayed * DAYS_PER_WEEK)
+        without_needs = m.population.total * p["wellbeing.score_without_needs"]
         acc.wellbeing = float(score_plain + score_dp + score_hc + score_home +
-                              (reabling.size + extra_care.size) * at_home + score_hospital)
+                              (reabling.size + extra_care.size) * at_home + score_hospital +
+                              without_needs)

@@ -12,6 +12,7 @@ import mesa
 import numpy as np
 
 from .providers import Setting
+from .residents import CARE_HOME, Status, in_states
 
 
 class Economy:
@@ -146,9 +147,26 @@ class Commissioner(mesa.Agent):
             return self.fee_homecare * discount
         return np.where(nursing, self.fee_nursing, self.fee_residential) * discount
 
+    def _spare(self, setting: Setting, rows: np.ndarray) -> np.ndarray:
+        """Beds or hours a week of ``rows`` neither in use nor reserved but unfilled."""
+        m = self.model
+        r, t, p = m.residents, m.providers, m.p
+        if setting == Setting.HOMECARE:
+            on = r.status == Status.HOMECARE
+            weights = p["homecare.package_hours"][r.need]
+        else:
+            on = in_states(r.status, CARE_HOME)
+            weights = np.ones(r.n)
+        in_use = np.bincount(r.provider[on], weights=weights[on], minlength=t.n)
+        block_used = np.bincount(r.provider[on & r.block], weights=weights[on & r.block],
+                                 minlength=t.n)
+        unfilled = np.maximum(t.block_reserved - block_used, 0.0)
+        return (m.market.capacity(rows) - in_use[rows] - unfilled[rows])
+
     def keep_block_contracts(self) -> None:
-        """Reserve (or release) block capacity to match the target, with framework
-        providers rated Good or better, largest spare capacity first."""
+        """Reserve (or release) block capacity to match the target, from capacity not
+        already in use or reserved: framework providers rated Good or better first, largest
+        spare capacity first."""
         t = self.model.providers
         for setting, target in self.block_targets.items():
             rows = np.flatnonzero(t.market_mask(setting))
@@ -158,10 +176,10 @@ class Commissioner(mesa.Agent):
             if gap < 0:
                 t.block_reserved[rows] *= target / max(t.block_reserved[rows].sum(), 1e-9)
                 continue
-            room = self.model.market.capacity(rows) - t.block_reserved[rows]
+            room = self._spare(setting, rows)
             good = t.framework[rows] & (t.quality[rows] <= 1)
             order = np.lexsort((-room, ~good))
-            for j in order:
+            for j in order[room[order] >= 1.0]:
                 add = min(gap, max(room[j], 0.0))
                 t.block_reserved[rows[j]] += add
                 gap -= add

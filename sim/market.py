@@ -38,6 +38,7 @@ class Market:
         self.pipeline: list[PlannedOpening] = []
         self.opened_log: list[int] = []  # rows of providers opened during the run, in order
         self._commissioned = self._delivered = self._clients = np.zeros(0)
+        self._block_used = np.zeros(0)
         self.occupied_this_week = np.zeros(0)
         self.waiting_this_week: dict = {}
         self.reset_week()
@@ -69,8 +70,9 @@ class Market:
                         t.staff[rows] * p["homecare.productive_hours_per_worker"])
 
     def record_homecare(self, commissioned: np.ndarray, delivered: np.ndarray,
-                        clients: np.ndarray) -> None:
+                        clients: np.ndarray, block_used: np.ndarray) -> None:
         self._commissioned, self._delivered, self._clients = commissioned, delivered, clients
+        self._block_used = block_used
 
     def people_served(self) -> np.ndarray:
         """Care home residents or homecare clients per provider row, as counted in this
@@ -114,13 +116,18 @@ class Market:
         return staff_cost + occupied[rows] * self.nurse_cost_per_resident(rows) + fixed, posts
 
     def agency_staff_demand(self, commissioned: np.ndarray, agencies: np.ndarray) -> np.ndarray:
-        """Workers an agency wants: for its commissioned hours and an equal share of the
-        hours people in its district wait for, plus a buffer; never below a core team."""
+        """Workers an agency wants: for its commissioned hours, the block hours it has
+        reserved but not yet filled, and an equal share of the hours people in its district
+        wait for, plus a buffer; never below a core team."""
         t, p = self.model.providers, self.model.p
         waiting = self.waiting_this_week[Setting.HOMECARE]
         n_local = np.bincount(t.district[agencies], minlength=waiting.size)
         share = waiting[t.district[agencies]] / np.maximum(n_local[t.district[agencies]], 1)
-        hours = (commissioned[agencies] + share) * (1.0 + p["homecare.staff_buffer"])
+        used = np.zeros(t.n)
+        used[: self._block_used.size] = self._block_used[: t.n]
+        block_free = np.maximum(t.block_reserved[agencies] - used[agencies], 0.0)
+        hours = (commissioned[agencies] + block_free + share) * \
+            (1.0 + p["homecare.staff_buffer"])
         return np.maximum(hours / p["homecare.productive_hours_per_worker"],
                           p["market.new_agency_workers"])
 

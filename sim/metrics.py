@@ -77,7 +77,8 @@ METRICS: tuple[Metric, ...] = (
     _m("good_quality_share", "ratio", "Placements in Good or Outstanding providers", "ratio",
        "Share of people in care homes or homecare whose provider is rated Good or Outstanding"),
     _m("wellbeing_weeks", "index", "Wellbeing-weeks", "flow",
-       "Person-weeks weighted by a quality-of-life score (ASCOT-style, 0-1) by state"),
+       "Person-weeks of everyone aged 65+ weighted by a quality-of-life score (ASCOT-style, "
+       "0-1) by state: fewer needs, unmet needs and delays raise it, deaths lower it"),
     # Breakdowns and pathway counts
     _m("council_spend_care_homes", "GBP", "Council spend: care homes", "flow",
        "Care home fees paid by the council, net of residents' contributions"),
