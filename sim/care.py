@@ -188,7 +188,7 @@ class CareDelivery:
         t = m.providers
         r.spot[reached] = ~t.framework[r.provider[reached]] & (r.provider[reached] >= 0)
         if care_home:
-            r.topup[reached] = m.streams["funding"].random(reached.size) < \
+            r.topup[reached] = m.uniform("topup", r.key[reached]) < \
                 m.p["charging.topup_share"]
         acc.selffunders_reaching_limit += reached.size
 
@@ -201,7 +201,7 @@ class CareDelivery:
         prov = r.provider[idx]
         fee = m.commissioner.fee_homecare * (1.0 + p["commissioner.spot_premium"] * r.spot[idx])
         shortfall = np.maximum(t.unit_cost[prov] / fee - 1.0, 0.0)
-        back = idx[m.streams["handbacks"].random(idx.size) <
+        back = idx[m.uniform("handbacks", r.key[idx]) <
                    weekly_probability(p["homecare.handback_hazard"] * shortfall)]
         r.status[back] = Status.COMMUNITY
         r.provider[back] = NO_PROVIDER

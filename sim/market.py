@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import poisson
 
 from .calendar import WEEKS_PER_YEAR
 from .finance import (care_home_staff_cost, care_home_unit_cost, fails, homecare_cost_per_hour,
@@ -17,6 +18,7 @@ from .population import weekly_probability
 from .placement import waiting_mask
 from .providers import AGENT_CLASS, Setting
 from .residents import Status, in_states
+from .rng import combine
 
 GOOD = 1  # rating index of Good
 
@@ -204,8 +206,8 @@ class Market:
     def inspect(self) -> None:
         """Re-rate providers inspected this week; stress shifts ratings down."""
         m, t, p = self.model, self.model.providers, self.model.p
-        rng = m.streams["quality"]
-        rows = np.flatnonzero(t.open & (rng.random(t.n) < weekly_probability(
+        every = np.arange(t.n)
+        rows = np.flatnonzero(t.open & (m.uniform("inspection", every) < weekly_probability(
             -np.log1p(-p["quality.inspection_rate"]))))
         if rows.size == 0:
             return
@@ -213,7 +215,7 @@ class Market:
         shift = np.minimum(p["quality.stress_downgrade_shift"] * t.stress[rows], 1.0)
         probs = _shift_down(probs, shift)
         cumulative = probs.cumsum(axis=1)
-        u = rng.random(rows.size)[:, None]
+        u = m.uniform("rating", rows)[:, None]
         t.quality[rows] = np.minimum((u > cumulative).sum(axis=1), probs.shape[1] - 1)
 
     # --- exit and entry -------------------------------------------------------------------
@@ -225,7 +227,6 @@ class Market:
         """Sudden failures (cash below the floor), orderly exits after sustained losses,
         and closures for reasons outside the model."""
         m, t, p = self.model, self.model.providers, self.model.p
-        rng = m.streams["exit"]
         is_open = t.open & ~t.in_house
         established = (m.week - t.opened_week >= p["market.new_provider_grace_weeks"]) | \
             (t.opened_week == 0)
@@ -234,9 +235,10 @@ class Market:
         losing = (t.margin < -p["market.exit_loss_margin"]) & established
         hazard = p["market.background_exit_hazard"][t.setting] + \
             np.where(losing, p["market.exit_hazard"], 0.0)
-        leaving = is_open & ~failing & (rng.random(t.n) < weekly_probability(hazard))
+        leaving = is_open & ~failing & (m.uniform("exit", np.arange(t.n)) <
+                                        weekly_probability(hazard))
         failed = np.flatnonzero(failing)
-        rescued = rng.random(failed.size) < \
+        rescued = m.uniform("takeover", failed) < \
             p["market.failure_takeover_share"][t.setting[failed]]
         for row in failed[rescued]:
             self.agents[int(row)].taken_over()
@@ -251,7 +253,6 @@ class Market:
         smoothed margin, raised by unmet demand and lowered by capacity already planned
         (investors see each other's planning applications)."""
         m, t, p = self.model, self.model.providers, self.model.p
-        rng = m.streams["entry"]
         n_districts = p.dim_sizes["district"]
         waiting = self.waiting_this_week
         for setting in Setting:
@@ -269,12 +270,14 @@ class Market:
             rate = p["market.entry_rate"][setting] * np.maximum(count, 1) * np.maximum(
                 expected - p["market.entry_hurdle"][setting], 0.0) * \
                 p["county.affluence"] ** p["market.entry_affluence_weight"]
-            planned = rng.poisson(rate / WEEKS_PER_YEAR)  # new plans this week
+            cells = np.arange(n_districts) * len(Setting) + setting
+            planned = poisson.ppf(m.uniform("entry", cells), rate / WEEKS_PER_YEAR).astype(int)
             lag = int(p["market.entry_lag_weeks"][setting])
             for district in np.flatnonzero(planned):
-                for _ in range(planned[district]):
-                    nursing = setting == Setting.CARE_HOME and \
-                        rng.random() < p["care_homes.nursing_home_share"]
+                for k in range(planned[district]):
+                    nursing = setting == Setting.CARE_HOME and m.uniform(
+                        "entry_nursing", combine(cells[district], k)) < \
+                        p["care_homes.nursing_home_share"]
                     self.pipeline.append(PlannedOpening(m.week + lag, setting, int(district),
                                                         bool(nursing)))
 

@@ -19,11 +19,11 @@ from .parameters import Parameters
 from .pathway import Pathway
 from .placement import Placement
 from .policies import PolicySet
-from .population import add_residents, age_band_of, cells_to_people, weekly_probability
+from .population import (add_residents, age_band_of, cells_to_people, onset_keys,
+                         weekly_probability)
 from .providers import ProviderTable
 from .residents import ResidentTable, Status
 from .rng import RandomStreams
-from .sampling import bernoulli_rows
 from .scenario import Scenario, baseline_scenario
 from .setup import build_county
 from .workforce import Workforce
@@ -141,6 +141,11 @@ class CareMarketModel(mesa.Model):
         if {"economy.national_living_wage", "workforce.care_wage_premium"} & changes.keys():
             self.providers.wage[self.providers.open] = self.economy.care_wage(self.p)
 
+    def uniform(self, process: str, keys) -> np.ndarray:
+        """This week's uniform for each key (a resident's, provider row, cell...) from the
+        keyed stream of ``process``: the same in every scenario (common random numbers)."""
+        return self.streams.keyed(process).uniform(keys, self.week)
+
     def set_parameters(self, values: dict) -> None:
         """New values for parameters the weekly rules read (interventions' lever); unlike a
         dated change, no state is reset."""
@@ -158,20 +163,22 @@ class CareMarketModel(mesa.Model):
         leaving[dies] = True
         leaving[well] = True
         r.remove(leaving)
-        onsets = self.population.draw_onsets(p["need.onset_hazard"], self.streams["onset"])
+        cells = np.arange(self.population.counts.size)
+        onsets = self.population.draw_onsets(p["need.onset_hazard"], self.uniform("onset", cells))
         district, band, sex = cells_to_people(onsets)
-        levels = self.streams["onset"].choice(len(p["need.onset_level_shares"]),
-                                              size=district.size,
-                                              p=p["need.onset_level_shares"])
-        add_residents(r, p, district, band, sex, levels.astype(np.int8), self.streams["onset"])
+        keys = onset_keys(onsets, self.week)
+        levels = np.searchsorted(np.cumsum(p["need.onset_level_shares"]),
+                                 self.uniform("onset_level", keys), side="right")
+        add_residents(r, p, district, band, sex, levels.astype(np.int8), keys,
+                      lambda name: self.uniform("onset_" + name, keys))
         self.arrivals = district.size
         self.pathway.hospital_admissions()
 
     def _need_events(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows with this week's competing events: death (hazard by need and age), a rise
-        in need (by need and age; none above critical) or a fall (by need). Drawn sparsely:
-        candidates at the largest total probability, then one uniform decides which event,
-        if any."""
+        in need (by need and age; none above critical) or a fall (by need). One keyed
+        uniform per resident decides which event, if any; only rows below the largest total
+        probability are looked at further."""
         r, p = self.residents, self.p
         n_bands = len(p["need.mortality_age_multiplier"])
         die = weekly_probability(p["need.mortality_by_need"][:, None] *
@@ -181,9 +188,9 @@ class CareMarketModel(mesa.Model):
         rise[-1] = 0.0  # no level above critical
         fall = np.repeat(weekly_probability(p["need.recovery_hazard"])[:, None], n_bands, 1)
         p_max = float((die + rise + fall).max())
-        rng = self.streams["need"]
-        rows = bernoulli_rows(r.n, p_max, rng)
-        u = rng.random(rows.size) * p_max
+        u = self.uniform("need", r.key)
+        rows = np.flatnonzero(u < p_max)
+        u = u[rows]
         cell = r.need[rows].astype(np.intp) * n_bands + age_band_of(r.age[rows])
         p_die = die.ravel().take(cell)
         p_rise = p_die + rise.ravel().take(cell) * np.where(

@@ -11,7 +11,6 @@ import numpy as np
 from .charging import ChargingRules, assessable_capital, is_self_funder
 from .population import weekly_probability
 from .residents import AT_HOME_SUPPORTED, NO_PROVIDER, Funding, Status, in_states
-from .sampling import bernoulli_rows, thin
 
 HOME_SERVICES = (Status.HOMECARE, Status.DIRECT_PAYMENT)
 
@@ -67,16 +66,27 @@ class Pathway:
     def reset_week(self) -> None:
         self.counts = {"requests": 0, "assessments": 0}
 
+    def u(self, process: str, idx: np.ndarray) -> np.ndarray:
+        """This week's keyed uniform of ``process`` for residents ``idx``."""
+        return self.model.uniform(process, self.r.key[idx])
+
+    def _events(self, process: str, chance: np.ndarray, where: np.ndarray) -> np.ndarray:
+        """Rows where ``where`` holds that have the event this week, with probability
+        ``chance``[need] (one keyed uniform per resident; only those below the largest
+        chance are looked at further)."""
+        r = self.r
+        u = self.model.uniform(process, r.key)
+        rows = np.flatnonzero(u < chance.max())
+        rows = rows[where(rows)]
+        return rows[u[rows] < chance[r.need[rows]]]
     def hospital_admissions(self) -> None:
         """Emergency admissions of people at home; those needing (more) care wait in hospital."""
         m, r, p = self.model, self.r, self.model.p
-        rng = m.streams["hospital"]
         chance = weekly_probability(p["pathway.hospital_admission_hazard"])
-        rows = bernoulli_rows(r.n, chance.max(), rng)
-        at_home = rows[in_states(r.status[rows], (Status.COMMUNITY, Status.QUEUED,
-                                                  *AT_HOME_SUPPORTED)) & ~r.in_hospital[rows]]
-        admitted = thin(at_home, chance[r.need[at_home]], chance.max(), rng)
-        worse = admitted[rng.random(admitted.size) <
+        admitted = self._events("hospital", chance, lambda rows: in_states(
+            r.status[rows], (Status.COMMUNITY, Status.QUEUED, *AT_HOME_SUPPORTED)) &
+            ~r.in_hospital[rows])
+        worse = admitted[self.u("hospital_worse", admitted) <
                          p["pathway.hospital_need_increase_probability"]]
         r.need[worse] = np.minimum(r.need[worse] + 1, 4)
         new = admitted[eligible(r.need[admitted], m.commissioner.eligibility_threshold) &
@@ -93,9 +103,8 @@ class Pathway:
         """Clients at home whose needs rose in hospital: some now need a care home and wait
         in hospital for it (their care at home stops); the rest go home to a bigger package."""
         r, m = self.r, self.model
-        rng = m.streams["hospital"]
-        service = choose_service(r.need[idx], r.has_carer[idx], rng.random(idx.size),
-                                 rng.random(idx.size), m.p)
+        service = choose_service(r.need[idx], r.has_carer[idx], self.u("hospital_home", idx),
+                                 self.u("hospital_dp", idx), m.p)
         to_home = in_states(service, (Status.RESIDENTIAL, Status.NURSING))
         moving = idx[to_home]
         r.wanted[moving] = service[to_home]
@@ -109,18 +118,16 @@ class Pathway:
     def requests(self) -> None:
         """People with needs and no formal care ask the council, or arrange care themselves."""
         m, r, p = self.model, self.r, self.model.p
-        rng = m.streams["requests"]
         chance = weekly_probability(p["pathway.request_hazard"])
-        rows = bernoulli_rows(r.n, chance.max(), rng)
-        candidates = rows[(r.status[rows] == Status.COMMUNITY) &
-                          (r.wanted[rows] == Status.COMMUNITY) & (r.blocked_until[rows] <= m.week)]
-        idx = thin(candidates, chance[r.need[candidates]], chance.max(), rng)
-        service = choose_service(r.need[idx], r.has_carer[idx], rng.random(idx.size),
-                                 rng.random(idx.size), p)
+        idx = self._events("requests", chance, lambda rows: (
+            r.status[rows] == Status.COMMUNITY) & (r.wanted[rows] == Status.COMMUNITY) &
+            (r.blocked_until[rows] <= m.week))
+        service = choose_service(r.need[idx], r.has_carer[idx], self.u("request_home", idx),
+                                 self.u("request_dp", idx), p)
         service = np.where(service == Status.DIRECT_PAYMENT, Status.HOMECARE, service)
         rich = funding_for(service, r.savings[idx], r.property[idx], r.property_counted[idx],
                            m.charging) == Funding.SELF
-        private = rich & (rng.random(idx.size) < p["pathway.self_arrange_probability"]) & \
+        private = rich & (self.u("self_arrange", idx) < p["pathway.self_arrange_probability"]) & \
             eligible(r.need[idx], m.commissioner.eligibility_threshold)
         r.wanted[idx[private]] = service[private]
         r.since[idx[private]] = m.week
@@ -171,9 +178,8 @@ class Pathway:
     def _offer_services(self, idx: np.ndarray) -> None:
         """Choose a service; new community clients get reablement first while it has room."""
         m, r, p = self.model, self.r, self.model.p
-        rng = m.streams["assessment"]
-        service = choose_service(r.need[idx], r.has_carer[idx], rng.random(idx.size),
-                                 rng.random(idx.size), p)
+        service = choose_service(r.need[idx], r.has_carer[idx], self.u("assessment_home", idx),
+                                 self.u("assessment_dp", idx), p)
         funding = funding_for(service, r.savings[idx], r.property[idx],
                               r.property_counted[idx], m.charging)
         first = np.flatnonzero(in_states(service, HOME_SERVICES))[
@@ -202,16 +208,15 @@ class Pathway:
         """Finished episodes: most regain independence; of the rest, those now eligible
         move to long-term care at home and the others get information and advice."""
         m, r, p = self.model, self.r, self.model.p
-        rng = m.streams["reablement"]
         done = np.flatnonzero((r.status == Status.REABLEMENT) &
                               (m.week - r.since >= p["pathway.reablement_weeks"]))
-        success = rng.random(done.size) < p["pathway.reablement_success_share"]
+        success = self.u("reablement", done) < p["pathway.reablement_success_share"]
         well = done[success]
         r.need[well] = np.maximum(r.need[well] - 1, 1)  # held at low, like other recoveries
         ok = eligible(r.need[done], m.commissioner.eligibility_threshold)
         self._signpost(done[success | ~ok])
         rest = done[~success & ok]
-        u_dp = rng.random(rest.size)
+        u_dp = self.u("reablement_dp", rest)
         service = np.where(u_dp < p["pathway.direct_payment_share"], Status.DIRECT_PAYMENT,
                            Status.HOMECARE).astype(np.int8)
         funding = funding_for(service, r.savings[rest], r.property[rest],
@@ -223,14 +228,13 @@ class Pathway:
         """People supported at home (extra care included) whose needs become critical are
         reassessed for a home."""
         m, r, p = self.model, self.r, self.model.p
-        rng = m.streams["reviews"]
         at_home = np.flatnonzero(in_states(r.status, AT_HOME_SUPPORTED) &
                                  in_states(r.wanted, AT_HOME_SUPPORTED))
         table = weekly_probability(p["pathway.care_home_transfer_hazard"][:, None] * np.array(
             [p["pathway.care_home_no_carer_multiplier"], 1.0])[None, :])
-        moving = at_home[rng.random(at_home.size) <
+        moving = at_home[self.u("reviews", at_home) <
                          table[r.need[at_home], r.has_carer[at_home].astype(int)]]
-        r.wanted[moving] = care_home_type(r.need[moving], rng.random(moving.size),
+        r.wanted[moving] = care_home_type(r.need[moving], self.u("reviews_type", moving),
                                           p["pathway.nursing_share_of_critical"])
         r.since[moving] = m.week
 

@@ -14,6 +14,7 @@ from .pathway import funding_for
 from .providers import Setting
 from .residents import CARE_HOME, Funding, Status, in_states
 from .finance import accepts_council_placement
+from .rng import combine
 
 INADEQUATE = 3
 PLACED = (Status.HOMECARE, Status.RESIDENTIAL, Status.NURSING)  # services with a provider
@@ -71,6 +72,24 @@ class Placement:
         r.block[rows] = block
         r.spot[rows] = council & ~block & ~t.framework[providers]
 
+    def _nearest_with_agencies(self, with_agencies: np.ndarray) -> list[int]:
+        """For each district, the nearest other district that has agencies, within the
+        placement search radius (-1 if none): where a wider search for homecare looks."""
+        dist = self.distance.copy()
+        np.fill_diagonal(dist, np.inf)
+        usable = np.zeros(dist.shape[1], dtype=bool)
+        usable[with_agencies] = True
+        dist[:, ~usable] = np.inf
+        nearest = np.argmin(dist, axis=1)
+        ok = dist[np.arange(dist.shape[0]), nearest] <= self.model.p["placement.max_distance_km"]
+        return np.where(ok, nearest, -1).tolist()
+
+    def taste(self, process: str, keys, providers: np.ndarray) -> np.ndarray:
+        """Each person's Gumbel taste for each provider this week (keyed by person and
+        provider, so the same in every scenario)."""
+        u = self.model.uniform(process, combine(keys, providers))
+        return -np.log(-np.log(u))
+
     def admit_to(self, rows: np.ndarray, provider: int) -> None:
         """Place ``rows`` (council-funded) with one provider, outside any block."""
         self._admit(rows.tolist(), [provider] * rows.size, [False] * rows.size)
@@ -117,7 +136,6 @@ class Placement:
             True: score + p["placement.framework_bonus"] * (t.framework[homes] | in_block),
             False: score - p["placement.price_weight"] * t.selffunder_price[homes] / fee}
         free_for = {True: free, False: free - block_free}
-        rng = m.streams["choice"]
         council_funded = self.fund(seekers, r.wanted[seekers])
 
         static_any = {key: ok.any(axis=0) for key, ok in static_ok.items()}
@@ -128,8 +146,9 @@ class Placement:
         has_room: dict = {}  # filled lazily; emptied whenever a home fills up
         admitted, chosen, blocks = [], [], []
         services, districts = r.wanted[seekers].tolist(), r.district[seekers].tolist()
-        for i, service, district, council, wide in zip(
-                seekers.tolist(), services, districts, council_funded.tolist(), widen.tolist()):
+        for i, person, service, district, council, wide in zip(
+                seekers.tolist(), r.key[seekers], services, districts, council_funded.tolist(),
+                widen.tolist()):
             key = (service, council, wide)
             if key not in has_room:
                 has_room[key] = room(key)
@@ -139,7 +158,7 @@ class Placement:
             if candidates.size == 0:
                 continue
             noisy = static_score[council][district][candidates] + \
-                rng.gumbel(size=candidates.size)
+                self.taste("choice_home", person, homes[candidates])
             j = int(candidates[np.argmax(noisy)])
             block = council and block_free[j] >= 1.0
             admitted.append(i)
@@ -155,6 +174,8 @@ class Placement:
         self.admissions += len(admitted)
 
     def place_homecare(self, seekers: np.ndarray) -> None:
+        """Each seeker, in order, takes the best local agency with room; after
+        ``placement.weeks_before_wider_search`` weeks, the nearest district's agencies too."""
         m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
         agencies = np.flatnonzero(t.market_mask(Setting.HOMECARE))
         if seekers.size == 0 or agencies.size == 0:
@@ -181,15 +202,24 @@ class Placement:
                    True: (base + p["placement.framework_bonus"] * t.framework[agencies]).tolist()},
             takes_council=(t.quality[agencies] != INADEQUATE).tolist(),
             bonus=p["placement.framework_bonus"])
-        noise = m.streams["choice"].gumbel(size=(seekers.size, int((ends - starts).max())))
+        first = np.zeros(p.dim_sizes["district"], dtype=np.intp)
+        first[districts] = starts
+        width = int((ends - starts).max())
+        columns = np.minimum(first[r.district[seekers]][:, None] + np.arange(width)[None, :],
+                             agencies.size - 1)
+        noise = self.taste("choice_agency", r.key[seekers][:, None], agencies[columns])
+        nearby = self._nearest_with_agencies(districts)
+        widen = ((m.week - r.since[seekers]) >= p["placement.weeks_before_wider_search"]).tolist()
         admitted, chosen, blocks = [], [], []
         for k, (i, hours, council, district) in enumerate(zip(
                 seekers.tolist(), package[r.need[seekers]].tolist(), council_funded.tolist(),
                 r.district[seekers].tolist())):
-            if district not in local_of:
-                continue
-            lo, hi = local_of[district]
-            j, block = market.take(lo, hi, hours, council, noise[k])
+            j, block = market.take(*local_of[district], hours, council, noise[k]) \
+                if district in local_of else (-1, False)
+            if j < 0 and widen[k] and nearby[district] >= 0:
+                lo, hi = local_of[nearby[district]]
+                j, block = market.take(lo, hi, hours, council, self.taste(
+                    "choice_agency", r.key[i], agencies[lo:hi]))
             if j >= 0:
                 admitted.append(i)
                 chosen.append(agencies[j])

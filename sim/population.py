@@ -8,10 +8,13 @@ Count flows are expected values (the counts are large); onset is a Poisson draw.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtri
+from scipy.stats import poisson
 
 from .calendar import WEEKS_PER_YEAR
 from .dims import AGE_BAND_WIDTH_YEARS, AGE_BANDS, FIRST_AGE
 from .residents import ResidentTable
+from .rng import combine
 
 N_BANDS = len(AGE_BANDS)
 
@@ -60,10 +63,12 @@ class Population:
         """Each April, the yearly number turning 65 grows."""
         self.new_65_per_year *= 1.0 + growth
 
-    def draw_onsets(self, hazard_per_year: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Draw this week's onsets per cell and remove them from the counts."""
+    def draw_onsets(self, hazard_per_year: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """This week's onsets per cell (Poisson, by inversion of one uniform per cell, so a
+        small change in a count changes its draw little), removed from the counts."""
         expected = self.counts * weekly_probability(hazard_per_year)[None, :, :]
-        onsets = np.minimum(rng.poisson(expected), np.floor(self.counts)).astype(np.int64)
+        drawn = poisson.ppf(u.reshape(self.counts.shape), expected)
+        onsets = np.minimum(drawn, np.floor(self.counts)).astype(np.int64)
         self.counts -= onsets
         return onsets
 
@@ -78,33 +83,48 @@ def cells_to_people(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return np.unravel_index(flat, cells.shape)
 
 
-def draw_ages(band: np.ndarray, rng: np.random.Generator,
-              oldest_mean_years_over: float = 3.0) -> np.ndarray:
-    """Exact ages uniformly within each band; the open top band is its lower age plus an
-    exponential with the given mean (``demography.oldest_band_mean_years_over``)."""
+def draw_ages(band: np.ndarray, u: np.ndarray, oldest_mean_years_over: float = 3.0
+              ) -> np.ndarray:
+    """Exact ages from uniforms ``u``: uniform within each band; the open top band is its
+    lower age plus an exponential with the given mean
+    (``demography.oldest_band_mean_years_over``)."""
     low = FIRST_AGE + AGE_BAND_WIDTH_YEARS * band.astype(float)
-    age = low + rng.uniform(0.0, AGE_BAND_WIDTH_YEARS, size=band.size)
     oldest = band == N_BANDS - 1
-    age[oldest] = low[oldest] + rng.exponential(oldest_mean_years_over, oldest.sum())
-    return age
+    return low + np.where(oldest, -np.log1p(-u) * oldest_mean_years_over,
+                          u * AGE_BAND_WIDTH_YEARS)
 
 
-def add_residents(table: ResidentTable, p, district, band, sex, need, rng) -> slice:
-    """Create residents with wealth, income and carers drawn for their district and age."""
-    n = district.size
+def add_residents(table: ResidentTable, p, district, band, sex, need, keys: np.ndarray,
+                  uniform) -> slice:
+    """Create residents with wealth, income and carers drawn for their district and age.
+
+    Args:
+        keys: each new resident's key (``ResidentTable.key``).
+        uniform: ``uniform(name)`` gives one uniform per new resident for the named draw.
+    """
     affluence = p["county.affluence"][district]
-    owner = rng.random(n) < p["wealth.home_ownership"][band]
+    owner = uniform("owner") < p["wealth.home_ownership"][band]
     prop = np.where(owner, p["wealth.property_value_median"] * affluence * np.exp(
-        p["wealth.property_value_spread"] * rng.standard_normal(n)), 0.0)
-    has_savings = rng.random(n) >= p["wealth.no_savings_share"]
+        p["wealth.property_value_spread"] * ndtri(uniform("property"))), 0.0)
+    has_savings = uniform("has_savings") >= p["wealth.no_savings_share"]
     savings = np.where(has_savings, p["wealth.savings_median"] * affluence * np.exp(
-        p["wealth.savings_spread"] * rng.standard_normal(n)), 0.0)
+        p["wealth.savings_spread"] * ndtri(uniform("savings"))), 0.0)
     income = p["wealth.income_median"] * np.exp(p["wealth.income_spread"] *
-                                                rng.standard_normal(n))
-    age = draw_ages(band, rng, p["demography.oldest_band_mean_years_over"])
+                                                ndtri(uniform("income")))
+    age = draw_ages(band, uniform("age"), p["demography.oldest_band_mean_years_over"])
     return table.add(
-        n, district=district, sex=sex, age=age, need=need,
+        district.size, key=keys, district=district, sex=sex, age=age, need=need,
         savings=savings, property=prop, income=income,
-        property_counted=rng.random(n) >= p["charging.property_disregard_share"],
-        has_carer=rng.random(n) < p["unpaid_care.carer_probability"][band],
+        property_counted=uniform("property_counted") >= p["charging.property_disregard_share"],
+        has_carer=uniform("carer") < p["unpaid_care.carer_probability"][band],
     )
+
+
+def onset_keys(onsets: np.ndarray, week: int) -> np.ndarray:
+    """Keys of a week's new residents: the k-th onset in cell c in week w has the same key
+    in every scenario, so it draws the same random numbers."""
+    flat = onsets.ravel()
+    cell = np.repeat(np.arange(flat.size, dtype=np.uint64), flat)
+    starts = np.cumsum(flat) - flat
+    k = np.arange(cell.size, dtype=np.uint64) - np.repeat(starts, flat).astype(np.uint64)
+    return combine(np.uint64(week + 1) << np.uint64(32) | cell, k)

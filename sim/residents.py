@@ -42,6 +42,7 @@ NO_PROVIDER = -1
 
 COLUMNS: dict[str, type] = {
     "id": np.int64,
+    "key": np.uint64,            # the same person's key in every scenario (sim.rng keyed draws)
     "district": np.int16,
     "sex": np.int8,
     "age": np.float64,           # years

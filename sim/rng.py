@@ -1,8 +1,14 @@
-"""Named random streams: one generator per random process (common random numbers).
+"""Random numbers for common random numbers (CRN) across scenarios.
 
-Replication ``r`` of every scenario gets the same SeedSequence, and each process draws from
-its own stream derived from that seed and the stream's name, so a scenario that changes one
-process does not reshuffle the draws of the others.
+Two kinds, both derived from the replication's seed and a process name:
+
+- ``streams[name]``: a sequential generator, for setup (identical in every scenario of a
+  replication) and for draws that are not tied to a person or provider.
+- ``streams.keyed(name).uniform(keys, week)``: counter-based uniforms that depend only on
+  (seed, process, week, key), where a key identifies a resident, a provider or a cell. The
+  same person gets the same number for the same process in the same week in every scenario,
+  whatever else differs (how many people there are, the order of rows, which subset a rule
+  looks at), so paired differences between scenarios stay small over long runs.
 """
 
 from __future__ import annotations
@@ -11,20 +17,65 @@ import zlib
 
 import numpy as np
 
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_TO_UNIT = 1.0 / float(1 << 53)
+
+
+def mix64(x: np.ndarray) -> np.ndarray:
+    """The SplitMix64 finaliser: a bijective mix of 64-bit words (uint64, wrapping)."""
+    with np.errstate(over="ignore"):
+        x = x ^ (x >> _S30)
+        x = x * _M1
+        x = x ^ (x >> _S27)
+        x = x * _M2
+        return x ^ (x >> _S31)
+
+
+def combine(a, b) -> np.ndarray:
+    """One 64-bit key from two (e.g. a resident's key and a provider row)."""
+    a = np.asarray(a, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return mix64((a * _GOLDEN) ^ mix64(np.asarray(b, dtype=np.uint64) + _GOLDEN))
+
+
+class KeyedStream:
+    """Uniforms in (0, 1) that depend only on this stream, the week and each key."""
+
+    def __init__(self, words: np.ndarray):
+        self._k1, self._k2 = np.uint64(words[0]), np.uint64(words[1])
+
+    def uniform(self, keys, week: int = 0) -> np.ndarray:
+        """One uniform per key for this week."""
+        with np.errstate(over="ignore"):
+            week_word = mix64(np.uint64(week) * _GOLDEN + self._k2)
+        x = mix64(mix64(np.asarray(keys, dtype=np.uint64) ^ self._k1) ^ week_word)
+        return ((x >> _S11) + 0.5) * _TO_UNIT  # strictly between 0 and 1
+
 
 class RandomStreams:
-    """Lazily created generators keyed by process name."""
+    """Lazily created generators and keyed streams, by process name."""
 
     def __init__(self, seed: np.random.SeedSequence | int):
         self.seed = seed if isinstance(seed, np.random.SeedSequence) \
             else np.random.SeedSequence(seed)
         self._streams: dict[str, np.random.Generator] = {}
+        self._keyed: dict[str, KeyedStream] = {}
+
+    def _child(self, name: str, kind: int) -> np.random.SeedSequence:
+        key = (*self.seed.spawn_key, zlib.crc32(name.encode())) + ((kind,) if kind else ())
+        return np.random.SeedSequence(entropy=self.seed.entropy, spawn_key=key)
 
     def __getitem__(self, name: str) -> np.random.Generator:
         if name not in self._streams:
-            child = np.random.SeedSequence(
-                entropy=self.seed.entropy,
-                spawn_key=(*self.seed.spawn_key, zlib.crc32(name.encode())),
-            )
-            self._streams[name] = np.random.Generator(np.random.PCG64(child))
+            self._streams[name] = np.random.Generator(np.random.PCG64(self._child(name, 0)))
         return self._streams[name]
+
+    def keyed(self, name: str) -> KeyedStream:
+        """The keyed stream of process ``name``."""
+        if name not in self._keyed:
+            self._keyed[name] = KeyedStream(self._child(name, 1).generate_state(
+                2, dtype=np.uint64))
+        return self._keyed[name]

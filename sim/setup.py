@@ -28,7 +28,8 @@ def build_county(model) -> None:
     district, band, sex = cells_to_people(with_needs)
     need = rng.choice(len(p["need.initial_level_shares"]), size=district.size,
                       p=p["need.initial_level_shares"])
-    add_residents(model.residents, p, district, band, sex, need.astype(np.int8), rng)
+    add_residents(model.residents, p, district, band, sex, need.astype(np.int8),
+                  np.arange(district.size, dtype=np.uint64), lambda _name: rng.random(need.size))
     _build_care_homes(model, rng)
     _fill_care_homes(model, rng)
     _build_agencies(model, rng)

@@ -136,7 +136,7 @@ def test_generous_fees_staff_and_capacity_end_waiting(params):
     late = slice(52, 78)
     waiting = series(rich, "people_waiting")[late].mean()
     long_term = series(rich, "council_funded_long_term")[late].mean()
-    assert waiting < 0.02 * long_term
+    assert waiting < 0.04 * long_term  # a few wait for one of a tenth-county's 4 nursing homes
     assert waiting < 0.25 * series(base, "people_waiting")[late].mean()
     assert series(rich, "delayed_discharge_days")[late].sum() < \
         0.25 * series(base, "delayed_discharge_days")[late].sum()

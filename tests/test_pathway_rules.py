@@ -220,7 +220,7 @@ def test_age_band_boundaries_exactly_and_one_step_below():
 
 @pytest.mark.parametrize("band", range(6))
 def test_draw_ages_within_their_band(band):
-    ages = draw_ages(np.full(2_000, band), np.random.default_rng(band))
+    ages = draw_ages(np.full(2_000, band), np.random.default_rng(band).random(2_000))
     low = 65 + 5 * band
     assert np.all(ages >= low)
     if band < 5:
@@ -229,7 +229,7 @@ def test_draw_ages_within_their_band(band):
 
 
 def test_draw_ages_spread_over_the_band():
-    ages = draw_ages(np.zeros(5_000, dtype=int), np.random.default_rng(0))
+    ages = draw_ages(np.zeros(5_000, dtype=int), np.random.default_rng(0).random(5_000))
     assert ages.mean() == pytest.approx(67.5, abs=0.1)
 
 

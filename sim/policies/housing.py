@@ -54,7 +54,7 @@ class ExtraCareHousing(Intervention):
         rows = rows[~r.in_hospital[rows] & ~r.displaced[rows] &
                     (r.status[rows] != Status.EXTRA_CARE) &
                     (r.need[rows] <= self.value(model, "max_need"))]
-        accept = model.streams["policy:extra_care"].random(rows.size) < \
+        accept = model.uniform("policy:extra_care", r.key[rows]) < \
             self.value(model, "uptake")
         moving = rows[accept][:free]
         r.status[moving] = Status.EXTRA_CARE

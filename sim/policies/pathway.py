@@ -128,7 +128,8 @@ class TechnologyEnabledCare(Intervention):
         enrol = target - int(np.count_nonzero(r.tec))
         if enrol > 0:
             pool = np.flatnonzero(supported & ~r.tec)
-            r.tec[model.streams["policy:tec"].choice(pool, enrol, replace=False)] = True
+            priority = model.uniform("policy:tec", r.key[pool])
+            r.tec[pool[np.argsort(priority)[:enrol]]] = True
         model.levers.tec_progression_factor = 1.0 - self.value(model, "progression_reduction")
         self.rescale_attribute(model.commissioner, "assessment_capacity",
                                1.0 + self.value(model, "assessment_gain") * s)

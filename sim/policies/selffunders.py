@@ -35,6 +35,6 @@ class Section18_3(Intervention):
                               ~r.arranged)
         chance = weekly_probability(self.value(model, "take_up_per_year") *
                                     self.strength(model.week))
-        asking = rows[model.streams["policy:s18_3"].random(rows.size) < chance]
+        asking = rows[model.uniform("policy:s18_3", r.key[rows]) < chance]
         r.arranged[asking] = True
         self.spend(model, asking.size * self.value(model, "arrangement_cost"))
