@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import poisson
 
 from .calendar import WEEKS_PER_YEAR
 from .finance import (care_home_staff_cost, care_home_unit_cost, fails, homecare_cost_per_hour,
@@ -18,7 +17,7 @@ from .population import weekly_probability
 from .placement import waiting_mask
 from .providers import AGENT_CLASS, Setting
 from .residents import Status, in_states
-from .rng import combine
+from .rng import combine, poisson_from_uniform
 
 GOOD = 1  # rating index of Good
 
@@ -271,7 +270,7 @@ class Market:
                 expected - p["market.entry_hurdle"][setting], 0.0) * \
                 p["county.affluence"] ** p["market.entry_affluence_weight"]
             cells = np.arange(n_districts) * len(Setting) + setting
-            planned = poisson.ppf(m.uniform("entry", cells), rate / WEEKS_PER_YEAR).astype(int)
+            planned = poisson_from_uniform(m.uniform("entry", cells), rate / WEEKS_PER_YEAR)
             lag = int(p["market.entry_lag_weeks"][setting])
             for district in np.flatnonzero(planned):
                 for k in range(planned[district]):

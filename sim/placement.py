@@ -143,11 +143,12 @@ class Placement:
         def room(key: tuple) -> bool:
             return bool((static_any[key] & (free_for[key[1]] >= 1.0)).any())
 
+        tastes = self.taste("choice_home", r.key[seekers][:, None], homes[None, :])
         has_room: dict = {}  # filled lazily; emptied whenever a home fills up
         admitted, chosen, blocks = [], [], []
         services, districts = r.wanted[seekers].tolist(), r.district[seekers].tolist()
-        for i, person, service, district, council, wide in zip(
-                seekers.tolist(), r.key[seekers], services, districts, council_funded.tolist(),
+        for i, taste, service, district, council, wide in zip(
+                seekers.tolist(), tastes, services, districts, council_funded.tolist(),
                 widen.tolist()):
             key = (service, council, wide)
             if key not in has_room:
@@ -158,7 +159,7 @@ class Placement:
             if candidates.size == 0:
                 continue
             noisy = static_score[council][district][candidates] + \
-                self.taste("choice_home", person, homes[candidates])
+                taste[candidates]
             j = int(candidates[np.argmax(noisy)])
             block = council and block_free[j] >= 1.0
             admitted.append(i)

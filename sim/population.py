@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import ndtri
-from scipy.stats import poisson
 
 from .calendar import WEEKS_PER_YEAR
 from .dims import AGE_BAND_WIDTH_YEARS, AGE_BANDS, FIRST_AGE
 from .residents import ResidentTable
-from .rng import combine
+from .rng import combine, poisson_from_uniform
 
 N_BANDS = len(AGE_BANDS)
 
@@ -67,7 +66,7 @@ class Population:
         """This week's onsets per cell (Poisson, by inversion of one uniform per cell, so a
         small change in a count changes its draw little), removed from the counts."""
         expected = self.counts * weekly_probability(hazard_per_year)[None, :, :]
-        drawn = poisson.ppf(u.reshape(self.counts.shape), expected)
+        drawn = poisson_from_uniform(u.reshape(self.counts.shape), expected)
         onsets = np.minimum(drawn, np.floor(self.counts)).astype(np.int64)
         self.counts -= onsets
         return onsets

@@ -25,33 +25,37 @@ _TO_UNIT = 1.0 / float(1 << 53)
 
 
 def mix64(x: np.ndarray) -> np.ndarray:
-    """The SplitMix64 finaliser: a bijective mix of 64-bit words (uint64, wrapping)."""
-    with np.errstate(over="ignore"):
-        x = x ^ (x >> _S30)
-        x = x * _M1
-        x = x ^ (x >> _S27)
-        x = x * _M2
-        return x ^ (x >> _S31)
+    """The SplitMix64 finaliser: a bijective mix of 64-bit words (a uint64 array; array
+    arithmetic wraps silently)."""
+    x = x ^ (x >> _S30)
+    x *= _M1
+    x ^= x >> _S27
+    x *= _M2
+    return x ^ (x >> _S31)
+
+
+def _words(values) -> np.ndarray:
+    """uint64 array of at least one dimension (scalar arithmetic would warn on wrapping)."""
+    return np.atleast_1d(np.asarray(values, dtype=np.uint64))
 
 
 def combine(a, b) -> np.ndarray:
     """One 64-bit key from two (e.g. a resident's key and a provider row)."""
-    a = np.asarray(a, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        return mix64((a * _GOLDEN) ^ mix64(np.asarray(b, dtype=np.uint64) + _GOLDEN))
+    return mix64((_words(a) * _GOLDEN) ^ mix64(_words(b) + _GOLDEN))
 
 
 class KeyedStream:
     """Uniforms in (0, 1) that depend only on this stream, the week and each key."""
 
     def __init__(self, words: np.ndarray):
-        self._k1, self._k2 = np.uint64(words[0]), np.uint64(words[1])
+        self._k1, self._k2 = np.uint64(words[0]), words[1:2].astype(np.uint64)
+        self._week, self._week_word = -1, self._k2
 
     def uniform(self, keys, week: int = 0) -> np.ndarray:
-        """One uniform per key for this week."""
-        with np.errstate(over="ignore"):
-            week_word = mix64(np.uint64(week) * _GOLDEN + self._k2)
-        x = mix64(mix64(np.asarray(keys, dtype=np.uint64) ^ self._k1) ^ week_word)
+        """One uniform per key for this week (keys: an array)."""
+        if week != self._week:
+            self._week, self._week_word = week, mix64(_words(week) * _GOLDEN + self._k2)
+        x = mix64(mix64(np.asarray(keys, dtype=np.uint64) ^ self._k1) ^ self._week_word)
         return ((x >> _S11) + 0.5) * _TO_UNIT  # strictly between 0 and 1
 
 
@@ -79,3 +83,24 @@ class RandomStreams:
             self._keyed[name] = KeyedStream(self._child(name, 1).generate_state(
                 2, dtype=np.uint64))
         return self._keyed[name]
+
+
+def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Poisson draws by inverting the CDF at uniforms ``u`` (monotone in ``u`` and in the
+    mean, so a small change in a mean changes its draw little). Means are small here (a
+    week's events in a cell), so the loop runs a few times."""
+    u, mean = np.broadcast_arrays(np.asarray(u, float), np.asarray(mean, float))
+    count = np.zeros(u.shape, dtype=np.int64)
+    pmf = np.exp(-mean)
+    cdf = pmf.copy()
+    j = 0
+    while True:
+        above = u > cdf
+        if not above.any():
+            return count
+        count += above
+        j += 1
+        pmf = pmf * mean / j
+        cdf = cdf + pmf
+        if j > 10_000:
+            raise ValueError("Poisson mean too large for inversion")
