@@ -43,6 +43,7 @@ from .policies import InterventionSpec, check_entries
 from .yamlio import load_yaml
 
 BASELINE = "baseline"
+APPRAISAL = "appraisal."  # parameters of the comparison, the same for every scenario
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -274,6 +275,11 @@ def _check_changes(spec: _ScenarioFile, where: str, params: Parameters, start: d
         key = f"changes[{i}] ({ch.param})"
         if ch.param not in params:
             problems.append(Problem(where, key, f"unknown parameter; {params.suggest(ch.param)}"))
+            continue
+        if ch.param.startswith(APPRAISAL):
+            problems.append(Problem(where, key, "appraisal parameters set how the whole run is "
+                                    "compared, not a scenario; use --set or caremarket compare "
+                                    "--discount-rate"))
             continue
         pspec = params.spec(ch.param)
         if ch.unit is not None and ch.unit != pspec.unit:

@@ -15,7 +15,7 @@ import numpy as np
 
 from .errors import InputError, Problem
 from .parameters import Parameters, parse_assignment
-from .scenario import Change, Scenario
+from .scenario import APPRAISAL, Change, Scenario
 
 OPTION = "--sweep"
 MAX_POINTS = 200
@@ -31,6 +31,9 @@ def parse_sweep(text: str, params: Parameters) -> tuple[str, list[Any]]:
         raise InputError(Problem(OPTION, text, "expected path=v1,v2,..., e.g. "
                                  "commissioner.fee_homecare_hourly=25,27,29"))
     path, raw = (s.strip() for s in text.split("=", 1))
+    if path.startswith(APPRAISAL):
+        raise InputError(Problem(OPTION, path, "appraisal parameters set how the run is "
+                                 "compared; use caremarket compare --discount-rate"))
     values = []
     for item in raw.split(","):
         found, value = parse_assignment(f"{path}={item}", params, where=OPTION)

@@ -469,3 +469,12 @@ def test_the_readmes_worked_example_is_a_valid_scenario(params, tmp_path):
     _, scenario = load_scenarios([tmp_path], params, start, run_end(start, 520))
     assert [s.which for s in scenario.interventions] == ["fee_uplift", "block_contract"]
     assert scenario.expect == {"people_waiting": "down", "council_spend": "up"}
+
+
+def test_a_scenario_cannot_change_how_the_run_is_compared(params, tmp_path):
+    path = tmp_path / "discount.yaml"
+    path.write_text("name: discount\nlabel: D\ndescription: D.\nchanges:\n"
+                    "  - {param: appraisal.discount_rate, value: 0.015, source: test}\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match="use --set or caremarket compare"):
+        load_scenarios([path], params, START, run_end(START, WEEKS))

@@ -29,6 +29,7 @@ def test_a_sweep_is_the_product_of_its_values(params):
     (f"{FEE}=25,-3", "must be at least 0"),
     (f"{FEE}=25,25", "given twice"),
     ("need.onset_hazard=0.1", "expected a list"),
+    ("appraisal.discount_rate=0.015,0.035", "appraisal parameters"),
 ])
 def test_a_bad_sweep_names_the_option_and_parameter(params, text, words):
     with pytest.raises(InputError) as error:
