@@ -301,7 +301,7 @@ def format_ranking(decision: Any) -> str:
              f"{first['wellbeing_week_value_gbp']:,.0f} for each wellbeing-week gained, minus "
              f"the extra public cost); money and wellbeing-weeks over the run, discounted at "
              f"{100 * first['discount_rate']:g}% a year; mean of {int(first['reps'])} "
-             "replications; P = share of replications.")
+             "replications; P = share of replications; risk = a stress test (not ranked).")
     header = (f"{'rank':>4}  {'scenario':<{width}}{'council cost':>14}{'wellbeing-weeks':>17}"
               f"{'council cost per':>18}{'net benefit':>13}  verdict; chances")
     units = f"{'':>4}  {'':<{width}}{'change':>14}{'gained':>17}{'wellbeing-week':>18}"
@@ -323,7 +323,8 @@ def _ranking_line(row: Any, width: int) -> str:
                f"P(better) {_percent(row['prob_better_outcomes'])}, "
                f"P(both) {_percent(row['prob_both'])}, "
                f"P(net benefit > 0) {_percent(row['prob_positive_net_benefit'])}")
-    return (f"{int(row['rank']):>4}  {row['scenario']:<{width}}{cost:>14}{gained:>17}"
+    rank = "risk" if row.get("stress_test", False) else f"{int(row['rank'])}"
+    return (f"{rank:>4}  {row['scenario']:<{width}}{cost:>14}{gained:>17}"
             f"{per_week:>18}{_millions(row['net_benefit_gbp_mean']):>13}  {row['verdict']}; "
             f"{chances}")
 

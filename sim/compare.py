@@ -15,8 +15,10 @@ weighted ``1 / (1 + discount_rate) ** k``); changes are paired differences (scen
 baseline); ``_mean``, ``_p5``, ``_p95`` are the mean and the 5th and 95th percentiles over
 replications.
 
-- ``rank``: 1 = the highest mean net benefit.
+- ``rank``: 1 = the highest mean net benefit among policies; empty for stress tests, which
+  follow the policies (by net benefit): they price a risk, they are not options.
 - ``scenario``, ``label``: the scenario's name and label.
+- ``stress_test``: true for scenarios whose file says ``stress_test: true``.
 - ``baseline``: the scenario compared against.
 - ``reps``: replications.
 - ``discount_rate``: yearly rate of the present values (0.035 = 3.5%).
@@ -160,8 +162,10 @@ def _spread(prefix: str, samples: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def decision_table(scenarios: Sequence[str], labels: Sequence[str], baseline: str,
-                   changes: PairedChanges, appraisal: Appraisal) -> pd.DataFrame:
-    """One row per scenario, ranked by mean net benefit (columns: see the module).
+                   changes: PairedChanges, appraisal: Appraisal,
+                   stress_tests: Sequence[bool] | None = None) -> pd.DataFrame:
+    """One row per scenario: policies ranked by mean net benefit, then stress tests (by
+    net benefit, unranked). Columns: see the module.
 
     Args:
         scenarios: scenario names, in the order of the changes' first axis.
@@ -169,12 +173,15 @@ def decision_table(scenarios: Sequence[str], labels: Sequence[str], baseline: st
         baseline: the name of the scenario compared against.
         changes: paired changes (scenario x replication).
         appraisal: the discount rate (recorded) and the value of a wellbeing-week.
+        stress_tests: which scenarios are stress tests (default none).
     """
     cost, public, gain = changes.council_cost, changes.public_cost, changes.wellbeing_weeks
     n, reps = cost.shape
+    stress = np.zeros(n, bool) if stress_tests is None else np.asarray(stress_tests, bool)
     net = appraisal.wellbeing_week_value * gain - public
     table = pd.DataFrame({
-        "scenario": list(scenarios), "label": list(labels), "baseline": [baseline] * n,
+        "scenario": list(scenarios), "label": list(labels), "stress_test": stress,
+        "baseline": [baseline] * n,
         "reps": np.full(n, reps), "discount_rate": np.full(n, appraisal.discount_rate),
         "wellbeing_week_value_gbp": np.full(n, appraisal.wellbeing_week_value),
         **_spread("council_cost_change_gbp", cost),
@@ -191,9 +198,11 @@ def decision_table(scenarios: Sequence[str], labels: Sequence[str], baseline: st
         **{f"{name}_change_mean": values.mean(axis=1)
            for name, values in changes.context.items()},
     })
-    order = np.argsort(-table["net_benefit_gbp_mean"].to_numpy(), kind="stable")
+    order = np.lexsort((-table["net_benefit_gbp_mean"].to_numpy(), stress))
     table = table.iloc[order].reset_index(drop=True)
-    table.insert(0, "rank", np.arange(1, n + 1))
+    policies = int((~stress).sum())
+    table.insert(0, "rank", pd.array(list(range(1, policies + 1)) + [None] * (n - policies),
+                                     dtype="Int64"))
     return table
 
 
@@ -218,7 +227,8 @@ class Comparison:
 
 def compare(by_rep: np.ndarray, scenarios: Sequence[str], labels: Sequence[str],
             periods: Periods, appraisal: Appraisal, baseline: int = 0,
-            metrics: Sequence[Metric] = METRICS) -> Comparison:
+            metrics: Sequence[Metric] = METRICS,
+            stress_tests: Sequence[bool] | None = None) -> Comparison:
     """Summary, paired deltas and the decision table of a run.
 
     Args:
@@ -230,14 +240,17 @@ def compare(by_rep: np.ndarray, scenarios: Sequence[str], labels: Sequence[str],
         appraisal: discount rate and value of a wellbeing-week.
         baseline: index of the scenario to compare against.
         metrics: the metrics of the third axis.
+        stress_tests: which scenarios are stress tests (ranked after the policies).
     """
     if periods.discount_rate != appraisal.discount_rate:
         raise ValueError(f"periods are discounted at {periods.discount_rate}, the appraisal "
                          f"at {appraisal.discount_rate}")
     others = [i for i in range(len(scenarios)) if i != baseline]
+    stress = [False] * len(scenarios) if stress_tests is None else list(stress_tests)
     decision = decision_table([scenarios[i] for i in others], [labels[i] for i in others],
                               scenarios[baseline],
-                              paired_changes(by_rep, periods, baseline, metrics), appraisal)
+                              paired_changes(by_rep, periods, baseline, metrics), appraisal,
+                              [stress[i] for i in others])
     return Comparison(scenarios[baseline], appraisal,
                       summarise(by_rep, list(scenarios), periods, metrics),
                       paired_deltas(by_rep, list(scenarios), periods, baseline, metrics),
@@ -294,8 +307,11 @@ def compare_run(run_dir: Path | str, baseline: str | None = None,
         raise InputError(Problem(str(run_dir / folder.TIMESERIES), "",
                                  f"lacks metrics {', '.join(lacking)} that the comparison "
                                  "needs (an older run); rerun its scenarios"))
-    comparison = compare(by_rep, names, _labels(scenarios_dir, names), periods, appraisal,
-                         names.index(baseline), metrics)
+    documents = _documents(scenarios_dir, names)
+    comparison = compare(by_rep, names, [str(d.get("label") or n) for d, n in
+                                         zip(documents, names)],
+                         periods, appraisal, names.index(baseline), metrics,
+                         [bool(d.get("stress_test")) for d in documents])
     folder.write_comparison(run_dir, comparison)
     manifest["comparison"] = comparison.record(command)
     write_manifest(run_dir, manifest)
@@ -324,14 +340,14 @@ def _run_appraisal(parameters_file: Path, discount_rate: float | None) -> Apprai
     return Appraisal.of(values)
 
 
-def _labels(scenarios_dir: Path, names: Sequence[str]) -> list[str]:
-    """Each scenario's label from its resolved file (its name if the file is missing)."""
-    labels = []
+def _documents(scenarios_dir: Path, names: Sequence[str]) -> list[dict]:
+    """Each scenario's resolved file as data (empty if the file is missing)."""
+    documents = []
     for name in names:
         path = scenarios_dir / f"{name}.yaml"
         document = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        labels.append(str((document or {}).get("label") or name))
-    return labels
+        documents.append(document if isinstance(document, dict) else {})
+    return documents
 
 
 def read_aggregates(path: Path, scenarios: Sequence[str], reps: int, periods: Periods

@@ -183,6 +183,7 @@ def scenario_document(scenario: Scenario) -> dict[str, Any]:
         "description": scenario.description,
         "file": scenario.file,
         "extends": scenario.extends,
+        "stress_test": scenario.stress_test,
         "sources": list(scenario.sources),
         "changes": [{"param": c.param, "value": plain(c.value), "from": plain(c.start),
                      "source": c.source, "file": c.file} for c in scenario.changes],
@@ -220,7 +221,8 @@ def write_outputs(run_dir: Path, ensemble: Ensemble, dates: list[dt.date],
                     by_rep[i, rep] = periods.aggregate(values)
                     writer.write_table(_long_table(name, rep, values, week_columns))
     labels = [s.label or s.name for s in ensemble.scenarios]
-    comparison = compare(by_rep, names, labels, periods, appraisal, baseline=0)
+    comparison = compare(by_rep, names, labels, periods, appraisal, baseline=0,
+                         stress_tests=[s.stress_test for s in ensemble.scenarios])
     write_comparison(run_dir, comparison)
     return comparison
 

@@ -6,6 +6,7 @@ A scenario file::
     label: Homecare fee £28/h from April 2026
     description: What a commissioner is testing, in plain words.
     extends: baseline                # another scenario's name; default baseline
+    stress_test: false               # true: a risk to price, ranked after the policies
     changes:
       - param: commissioner.fee_homecare_hourly
         value: 28.0
@@ -70,6 +71,7 @@ class _ScenarioFile(BaseModel):
     extends: str | None = None
     sources: list[str | _Source] = []
     changes: list[_Change] = []
+    stress_test: bool = False
     interventions: list[Any] = []
     expect: dict[str, Literal["up", "down"]] = {}
 
@@ -103,6 +105,7 @@ class Scenario:
     changes: list[Change] = field(default_factory=list)
     interventions: list[InterventionSpec] = field(default_factory=list)
     expect: dict[str, str] = field(default_factory=dict)
+    stress_test: bool = False
     extends: str | None = None
     sources: list[str] = field(default_factory=list)
     text_hash: str = ""
@@ -151,7 +154,8 @@ def _valid_keys(loc: list[str]) -> str:
         return "title, url"
     if loc[:1] == ["expect"]:
         return "metric names from the registry, each up or down"
-    return "name, label, description, extends, sources, changes, interventions, expect"
+    return ("name, label, description, extends, stress_test, sources, changes, interventions, "
+            "expect")
 
 
 def read_scenario_file(path: Path | str) -> _ScenarioFile:
@@ -251,7 +255,7 @@ def _resolve(name: str, parsed: dict, params: Parameters, start: dt.date, end: d
     return Scenario(
         name=name, label=spec.label, description=spec.description.strip(), file=where,
         changes=inherited + own, interventions=inherited_interventions + interventions,
-        expect=dict(spec.expect), extends=parent,
+        expect=dict(spec.expect), stress_test=spec.stress_test, extends=parent,
         sources=[_source_text(s) for s in spec.sources],
         text_hash=hashlib.sha256(Path(file).read_bytes()).hexdigest()[:16],
     )

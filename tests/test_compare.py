@@ -133,6 +133,18 @@ def test_decision_ranks_by_mean_net_benefit(decision):
     assert (decision.wellbeing_week_value_gbp == 100).all()
 
 
+def test_stress_tests_follow_the_policies_unranked():
+    names = ["shock", "policy_a", "policy_b"]
+    cost = [[-50] * 2, [10] * 2, [20] * 2]
+    gain = [[0] * 2, [1] * 2, [1] * 2]
+    table = decision_table(names, names, "baseline", _changes(cost, cost, gain, cost),
+                           Appraisal(discount_rate=0.035, wellbeing_week_value=100),
+                           stress_tests=[True, False, False])
+    assert table.scenario.tolist() == ["policy_a", "policy_b", "shock"]  # shock: best net
+    assert table["rank"].tolist()[:2] == [1, 2] and pd.isna(table["rank"].iloc[2])
+    assert table.stress_test.tolist() == [False, False, True]
+
+
 def test_decision_verdicts_and_costs_per_wellbeing_week(decision):
     assert decision.verdict.to_dict() == {
         "dominant": DOMINANT, "trade_off": COSTS_MORE_BETTER, "saves_worse": SAVES_WORSE,

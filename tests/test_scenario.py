@@ -19,7 +19,8 @@ START = dt.date(2025, 4, 1)
 END = run_end(START, 5 * 52)          # the day after the last simulated day
 FEE = "commissioner.fee_homecare_hourly"
 SETUP_PARAM = next(p for p in PARAMS.paths() if PARAMS.spec(p).timing == "setup"
-                   and PARAMS.spec(p).kind == "number" and not PARAMS.spec(p).dims)
+                   and PARAMS.spec(p).kind == "number" and not PARAMS.spec(p).dims
+                   and not p.startswith("appraisal."))
 
 
 def _write(folder: Path, name: str, text: str) -> Path:
