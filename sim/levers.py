@@ -21,3 +21,5 @@ class Levers:
     entry_margin_bonus: np.ndarray = field(default_factory=lambda: np.zeros(len(Setting)))
     #: care and support cost of an extra care tenant, GBP/week
     extra_care_cost_weekly: float = 0.0
+    #: added to care workers' hourly pay by setting (fee uplifts passed on to pay), GBP/hour
+    wage_addition: np.ndarray = field(default_factory=lambda: np.zeros(len(Setting)))

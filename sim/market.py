@@ -89,6 +89,20 @@ class Market:
         out[: self._commissioned.size] = self._commissioned[:n]
         return out
 
+    # --- pay ------------------------------------------------------------------------------
+    def wage_for(self, setting: np.ndarray | int) -> np.ndarray:
+        """Hourly pay of care workers by setting: the market care wage plus what fee
+        uplifts pass on to pay (``Levers.wage_addition``), never below a pay floor."""
+        m = self.model
+        return np.maximum(m.economy.market_care_wage(m.p) + m.levers.wage_addition[setting],
+                          m.economy.wage_floor)
+
+    def reset_wages(self) -> None:
+        """Every open provider pays the wage of its setting (after April, a change of
+        the National Living Wage, a pay floor or a fee uplift passed on to pay)."""
+        t = self.model.providers
+        t.wage[t.open] = self.wage_for(t.setting[t.open])
+
     # --- weekly finances -----------------------------------------------------------------
     def care_hours_per_resident(self, rows: np.ndarray) -> np.ndarray:
         p = self.model.p
@@ -344,7 +358,7 @@ class Market:
             beds * p["care_homes.staff_buffer"] * p["care_homes.care_hours_per_resident"][
                 int(nursing)] / p["workforce.contract_hours_per_worker"]
         row = int(t.add(1, setting=setting, nursing=nursing, district=district, beds=beds,
-                        framework=True, quality=GOOD, wage=m.economy.care_wage(p),
+                        framework=True, quality=GOOD, wage=float(self.wage_for(int(setting))),
                         staff=staff, staff_demand=staff, fill=1.0, opened_week=m.week)[0])
         cash_weeks = p["care_homes.initial_cash_weeks"] if setting == Setting.CARE_HOME \
             else p["homecare.initial_cash_weeks"]

@@ -114,7 +114,7 @@ class CareMarketModel(mesa.Model):
             self.economy.new_financial_year(self.p)
             self.commissioner.new_financial_year()
             self.population.grow_cohort(self.p["demography.new_65_growth"])
-            self.providers.wage[self.providers.open] = self.economy.care_wage(self.p)
+            self.market.reset_wages()
             self.market.set_prices()
         if self.week in self._changes:
             self.apply_changes(self._changes[self.week])
@@ -139,7 +139,7 @@ class CareMarketModel(mesa.Model):
             if path in setters:
                 setters[path](value)
         if {"economy.national_living_wage", "workforce.care_wage_premium"} & changes.keys():
-            self.providers.wage[self.providers.open] = self.economy.care_wage(self.p)
+            self.market.reset_wages()
 
     def uniform(self, process: str, keys) -> np.ndarray:
         """This week's uniform for each key (a resident's, provider row, cell...) from the

@@ -143,6 +143,21 @@ def test_a_ramp_builds_the_effect_and_until_takes_it_back(params):
     assert np.allclose(ratios[end:], 1.0)
 
 
+def test_a_fee_uplift_is_partly_passed_on_to_pay_in_its_setting(params):
+    base, model = models(params, {"which": "fee_uplift", "service": "homecare", "by": 0.2,
+                                  "pay_pass_through": 0.5})
+    step_both(base, model, 2)
+    t, p = model.providers, params
+    extra_fee = model.commissioner.fee_homecare - base.commissioner.fee_homecare
+    travel = float(np.mean(p["county.homecare_travel_share"]))
+    raise_ = 0.5 * extra_fee / ((1 + p["workforce.oncost_share"]) * (1 + travel))
+    agencies, homes = t.mask(Setting.HOMECARE), t.mask(Setting.CARE_HOME)
+    assert np.allclose(t.wage[agencies], base.economy.care_wage(p) + raise_)
+    assert np.allclose(t.wage[homes], base.economy.care_wage(p))
+    assert model.workforce.vacancy_rates()["homecare"] <= \
+        base.workforce.vacancy_rates()["homecare"] + 1e-9
+
+
 def test_a_fee_target_is_reached_and_then_uplifted_each_april(params):
     base, model = models(params, {"which": "fee_uplift", "service": "nursing", "to": 1100},
                          weeks=60)

@@ -8,7 +8,8 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ..finance import homecare_cost_per_hour
-from .base import Intervention, InterventionArgs
+from ..providers import Setting
+from .base import Intervention, InterventionArgs, from_parameter
 from .registry import register
 
 #: The council's fee attributes for each service a fee uplift can name.
@@ -31,6 +32,10 @@ class FeeUpliftArgs(InterventionArgs):
     to: float | None = Field(default=None, gt=0, description="Target rate, e.g. a fair cost "
                              "of care: GBP/hour (homecare, direct payments) or GBP/week "
                              "(residential, nursing); one service only.")
+    pay_pass_through: float | None = from_parameter(
+        "interventions.fee_pay_pass_through", "Share of the extra fee per hour of care that "
+        "providers pass on to care workers' pay (for care homes the residential fee's "
+        "change per care hour).", ge=0, le=1)
 
     @model_validator(mode="after")
     def _one_of(self) -> FeeUpliftArgs:
@@ -48,13 +53,15 @@ class FeeUplift(Intervention):
 
     name = "fee_uplift"
     summary = ("Raise a council fee by a share or to a target rate (e.g. a fair cost of "
-               "care), on top of the usual April uplifts; undone at `until`.")
+               "care), on top of the usual April uplifts; providers pass a share of it on to "
+               "care workers' pay; undone at `until`.")
     Args = FeeUpliftArgs
 
     def start(self, model) -> None:
         c, a = model.commissioner, self.args
         self.targets = {attr: (a.to / getattr(c, attr) if a.to else 1.0 + a.by)
                         for attr in SERVICE_FEES[a.service]}
+        self.pay = np.zeros(len(Setting))
 
     def step(self, model) -> None:
         s = self.strength(model.week)
@@ -63,9 +70,33 @@ class FeeUplift(Intervention):
             self.rescale_attribute(model.commissioner, attr, 1.0 + (factor - 1.0) * s)
         if _fees(model) != before:
             model.market.set_prices()  # self-funder prices never fall below the fee
+            self._pass_on_to_pay(model, s)
+
+    def _pass_on_to_pay(self, model, s: float) -> None:
+        """Care workers' pay in the settings whose fee rose by the pass-through share of
+        the extra fee per hour of care (net of on-costs, and of travel for homecare)."""
+        c, p = model.commissioner, model.p
+        share, oncost = self.value(model, "pay_pass_through"), p["workforce.oncost_share"]
+        extra = {attr: getattr(c, attr) * (1.0 - 1.0 / (1.0 + (factor - 1.0) * s))
+                 for attr, factor in self.targets.items()}
+        pay = np.zeros(len(Setting))
+        if "fee_homecare" in extra:
+            travel = float(np.mean(p["county.homecare_travel_share"]))
+            pay[Setting.HOMECARE] = extra["fee_homecare"] / ((1 + oncost) * (1 + travel))
+        hours = p["care_homes.care_hours_per_resident"]
+        if "fee_residential" in extra:
+            pay[Setting.CARE_HOME] = extra["fee_residential"] / ((1 + oncost) * hours[0])
+        elif "fee_nursing" in extra:
+            pay[Setting.CARE_HOME] = extra["fee_nursing"] / ((1 + oncost) * hours[1])
+        model.levers.wage_addition += share * pay - self.pay
+        self.pay = share * pay
+        model.market.reset_wages()
 
     def finish(self, model) -> None:
         self.undo(model)
+        model.levers.wage_addition -= self.pay
+        self.pay[:] = 0.0
+        model.market.reset_wages()
         model.market.set_prices()
 
 
@@ -105,8 +136,7 @@ class PayFloor(Intervention):
             self.strength(model.week)
         if floor != e.wage_floor:
             e.wage_floor = floor
-            t = model.providers
-            t.wage[t.open] = e.care_wage(p)
+            model.market.reset_wages()
         if self.args.funded:
             before = _fees(model)
             self._fund(model, max(floor - market_wage, 0.0))
@@ -133,9 +163,9 @@ class PayFloor(Intervention):
             self.added[attr] = amount
 
     def finish(self, model) -> None:
-        c, e, t = model.commissioner, model.economy, model.providers
+        c, e = model.commissioner, model.economy
         uplifted = c.last_uplift_factor if c.last_uplift_week == model.week else 1.0
         for attr, amount in self.added.items():
             setattr(c, attr, getattr(c, attr) - amount * uplifted)
         e.wage_floor = 0.0
-        t.wage[t.open] = e.care_wage(model.p)
+        model.market.reset_wages()

@@ -82,13 +82,9 @@ class WageShock(Intervention):
         self.rescale_attribute(model.economy, "national_living_wage",
                                1.0 + self.args.nlw_rise * s)
         if model.economy.national_living_wage != before:
-            _reset_wages(model)
+            model.market.reset_wages()
 
     def finish(self, model) -> None:
         self.undo(model)
-        _reset_wages(model)
+        model.market.reset_wages()
 
-
-def _reset_wages(model) -> None:
-    t = model.providers
-    t.wage[t.open] = model.economy.care_wage(model.p)
