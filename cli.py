@@ -237,6 +237,29 @@ def compare(ctx: click.Context, run_dir: str, baseline: str | None,
     click.echo(format_ranking(comparison.decision))
 
 
+@main.command()
+@click.argument("run_dir", metavar="RUN_DIR")
+@click.option("--metric", "metrics", multiple=True, metavar="M",
+              help="Metric of the fan and paired-difference charts (repeatable) "
+                   "[default: the headline metrics].")
+@click.option("--format", "formats", multiple=True, metavar="png|svg|pdf",
+              help="File format (repeatable) [default: png and svg].")
+@debug_option
+def plot(run_dir: str, metrics: tuple[str, ...], formats: tuple[str, ...]) -> None:
+    """Rebuild the figures of a completed run from its saved results.
+
+    RUN_DIR: a run folder written by `caremarket run`. Writes RUN_DIR/figures/: fan charts
+    and paired differences against the baseline per metric, the cost-outcome plane,
+    market dynamics, council spend by component, and unmet need and waiting.
+    """
+    from sim.figures import DEFAULT_FORMATS, write_figures
+
+    started = time.perf_counter()
+    paths = write_figures(run_dir, formats=formats or DEFAULT_FORMATS, metrics=metrics)
+    click.echo(f"Wrote {len(paths)} files to {paths[0].parent if paths else run_dir}")
+    click.echo(f"Elapsed: {time.perf_counter() - started:.1f} s")
+
+
 class ProgressBar:
     """A tqdm bar fed by ``progress(done, total)``; silent when stderr is not a terminal."""
 

@@ -1,0 +1,148 @@
+"""What the figures draw, read from a completed results folder (never from a live model).
+
+``load_run`` checks the folder (``sim.results.read_results``), reads the weekly values of
+the metrics the figures need from ``timeseries.parquet`` into (scenario x replication x
+week) arrays, and reads each resolved scenario's start dates (``scenarios/*.yaml``) and the
+baseline and discount rate that made the run's comparison tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import yaml
+
+from ..calendar import week_dates
+from ..compare import DISCOUNT_RATE_PARAM
+from ..errors import InputError, Problem
+from ..metrics import BY_NAME
+from ..results import PARAMETERS_FILE, SCENARIOS_FOLDER, TIMESERIES, read_results
+from ..summary import PERCENTILES, PERIOD_DISCOUNTED, Periods
+
+TIMESERIES_COLUMNS = ["scenario", "rep", "week", "metric", "value"]
+
+
+@dataclass(frozen=True)
+class RunData:
+    """A completed run's weekly values and tables, as the figures need them."""
+
+    run_id: str
+    reps: int
+    scenarios: tuple[str, ...]  # baseline of the run first
+    baseline: str  # the scenario the comparison tables are against
+    dates: np.ndarray  # datetime64[D], the first day of each week
+    weekly: dict[str, np.ndarray]  # metric -> (scenario x replication x week)
+    starts: dict[str, tuple[dt.date, ...]]  # scenario -> intervention and change starts
+    summary: pd.DataFrame
+    deltas: pd.DataFrame
+    decision: pd.DataFrame
+    discount_rate: float
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        """The scenarios compared with the baseline, in run order."""
+        return tuple(s for s in self.scenarios if s != self.baseline)
+
+    def values(self, metric: str, scenario: str) -> np.ndarray:
+        """Weekly values of one scenario: (replication x week)."""
+        return self.weekly[metric][self.scenarios.index(scenario)]
+
+    def paired(self, metric: str, scenario: str) -> np.ndarray:
+        """Paired weekly differences, scenario_r - baseline_r: (replication x week)."""
+        return self.values(metric, scenario) - self.values(metric, self.baseline)
+
+    def present_value(self, metric: str, scenario: str) -> np.ndarray:
+        """Per replication, a flow's present value over the run (the ``all_discounted``
+        aggregate of ``sim.summary.Periods``)."""
+        periods = Periods.of([d.item() for d in self.dates], self.discount_rate)
+        column = periods.labels.index(PERIOD_DISCOUNTED)
+        return np.array([periods.aggregate(week[None], (BY_NAME[metric],))[0, column]
+                         for week in self.values(metric, scenario)])
+
+
+def percentiles(samples: np.ndarray) -> np.ndarray:
+    """The 5th, 50th and 95th percentiles over replications (axis 0), as ``sim.summary``."""
+    return np.percentile(samples, PERCENTILES, axis=0)
+
+
+def load_run(run_dir: Path | str, metrics: Iterable[str]) -> RunData:
+    """Read what the figures need from a completed results folder.
+
+    Args:
+        run_dir: a run folder written by ``caremarket run``.
+        metrics: the registry metrics whose weekly values to read.
+
+    Raises:
+        InputError: not a completed run, or a file is missing, incomplete or unreadable
+            (naming the file).
+    """
+    results = read_results(run_dir, timeseries=False)
+    run_dir, manifest = results.run_dir, results.manifest
+    scenarios = tuple(manifest["scenarios"])
+    comparison = manifest.get("comparison") or {}
+    dates = week_dates(dt.date.fromisoformat(manifest["start_date"]), int(manifest["weeks"]))
+    return RunData(
+        run_id=str(manifest.get("run_id", run_dir.name)), reps=int(manifest["reps"]),
+        scenarios=scenarios, baseline=comparison.get("baseline", scenarios[0]),
+        dates=np.array(dates, dtype="datetime64[D]"),
+        weekly=_weekly(run_dir / TIMESERIES, scenarios, int(manifest["reps"]), len(dates),
+                       list(dict.fromkeys(metrics))),
+        starts={name: _starts(run_dir / SCENARIOS_FOLDER / f"{name}.yaml")
+                for name in scenarios},
+        summary=results.summary, deltas=results.deltas,
+        decision=results.decision,
+        discount_rate=_discount_rate(run_dir, comparison))
+
+
+def _weekly(path: Path, scenarios: Sequence[str], reps: int, weeks: int,
+            metrics: list[str]) -> dict[str, np.ndarray]:
+    """The metrics' weekly values, each (scenario x replication x week)."""
+    frame = pq.read_table(path, columns=TIMESERIES_COLUMNS,
+                          filters=[("metric", "in", metrics)]).to_pandas()
+    lacking = sorted(set(metrics) - set(frame.metric))
+    if lacking:
+        raise InputError(Problem(str(path), "", f"lacks metrics {', '.join(lacking)} (an "
+                                 "older run); rerun its scenarios"))
+    s = pd.Categorical(frame.scenario, categories=list(scenarios)).codes
+    m = pd.Categorical(frame.metric, categories=metrics).codes
+    r, w = frame.rep.to_numpy(), frame.week.to_numpy()
+    keep = (s >= 0) & (r >= 0) & (r < reps) & (w >= 0) & (w < weeks)
+    values = np.full((len(metrics), len(scenarios), reps, weeks), np.nan)
+    values[m[keep], s[keep], r[keep], w[keep]] = frame.value.to_numpy()[keep]
+    if np.isnan(values).any():
+        raise InputError(Problem(str(path), "", "incomplete: some scenario, replication, "
+                                 "metric or week is missing; rerun the scenarios"))
+    return dict(zip(metrics, values, strict=True))
+
+
+def _starts(path: Path) -> tuple[dt.date, ...]:
+    """The dates a resolved scenario's interventions and parameter changes start."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries = [*(document.get("interventions") or []), *(document.get("changes") or [])]
+        dates = {dt.date.fromisoformat(str(e["from"])) for e in entries if e.get("from")}
+    except (OSError, yaml.YAMLError, AttributeError, TypeError, ValueError) as exc:
+        raise InputError(Problem(str(path), "", "cannot read the start dates of the "
+                                 f"resolved scenario: {exc}")) from None
+    return tuple(sorted(dates))
+
+
+def _discount_rate(run_dir: Path, comparison: dict) -> float:
+    """The rate that made the comparison tables: the manifest's record, else the run's
+    parameter ``appraisal.discount_rate``."""
+    if "discount_rate" in comparison:
+        return float(comparison["discount_rate"])
+    path = run_dir / SCENARIOS_FOLDER / PARAMETERS_FILE
+    try:
+        return float(json.loads(path.read_text(encoding="utf-8"))["values"][
+            DISCOUNT_RATE_PARAM])
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(Problem(str(path), DISCOUNT_RATE_PARAM,
+                                 f"cannot read the discount rate: {exc}")) from None

@@ -1,0 +1,275 @@
+"""Figures drawn from a saved results folder (sim/figures/) and `caremarket plot`.
+
+One tiny real run; the tests inspect the figure objects (titles, units, one line or point
+set per scenario, band bounds, bar heights) against numbers computed here from the
+folder's files, then check the files and the command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from matplotlib.dates import date2num
+
+import cli
+from sim.figures import (
+    build_figures,
+    cost_outcome_plane,
+    difference_chart,
+    fan_chart,
+    load_run,
+    market_dynamics,
+    spend_components,
+    unmet_need_and_waiting,
+    write_figures,
+)
+from sim.figures.charts import (
+    FIGURE_METRICS,
+    MARKET_METRICS,
+    NEED_METRICS,
+    SPEND_COMPONENTS,
+)
+from sim.metrics import BY_NAME, HEADLINE
+from sim.plan import plan_run
+from sim.results import execute
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+REPS, YEARS, SCALE, SEED = 2, 2, 0.05, 11
+NAMES = ["baseline", "homecare_fee_uplift", "stress_demand_shock"]
+WEEK = 60  # a week after the scenarios start (April 2026)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    targets = [SCENARIOS / "homecare_fee_uplift.yaml", SCENARIOS / "stress_demand_shock.yaml"]
+    plan = plan_run(targets, reps=REPS, years=YEARS, seed=SEED, scale=SCALE, jobs=1,
+                    out=tmp_path_factory.mktemp("results"))
+    return execute(plan, ["caremarket", "run", "(test)"])
+
+
+@pytest.fixture(scope="module")
+def data(run_dir):
+    return load_run(run_dir, (*HEADLINE, *FIGURE_METRICS))
+
+
+@pytest.fixture(scope="module")
+def timeseries(run_dir) -> pd.DataFrame:
+    return pd.read_parquet(run_dir / "timeseries.parquet")
+
+
+@pytest.fixture
+def copy(run_dir, tmp_path) -> Path:
+    """A copy of the run that a test may write into."""
+    return Path(shutil.copytree(run_dir, tmp_path / run_dir.name))
+
+
+def by_gid(artists, prefix: str) -> dict[str, object]:
+    return {a.get_gid().split(":", 1)[1]: a for a in artists
+            if (a.get_gid() or "").startswith(f"{prefix}:")}
+
+
+def caption(figure) -> str:
+    return next(t.get_text() for t in figure.texts if t.get_gid() == "caption")
+
+
+def weekly(timeseries: pd.DataFrame, metric: str, scenario: str) -> np.ndarray:
+    """(replication x week) values of one metric and scenario, straight from the parquet."""
+    rows = timeseries[(timeseries.metric == metric) & (timeseries.scenario == scenario)]
+    return rows.pivot(index="rep", columns="week", values="value").to_numpy()
+
+
+def band_at(band, x: float) -> list[float]:
+    vertices = band.get_paths()[0].vertices
+    return sorted(set(vertices[np.isclose(vertices[:, 0], x), 1]))
+
+
+# --- the figure objects ---------------------------------------------------------------
+
+@pytest.mark.parametrize("metric", HEADLINE)
+def test_fan_chart_has_the_registry_title_unit_and_a_line_per_scenario(data, metric):
+    ax = fan_chart(data, metric).axes[0]
+    spec = BY_NAME[metric]
+    assert ax.get_title() == spec.label
+    assert spec.unit in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == NAMES
+    assert sorted(by_gid(ax.lines, "line")) == sorted(NAMES)
+    assert sorted(by_gid(ax.collections, "band")) == sorted(NAMES)
+
+
+def test_fan_band_is_the_p5_p95_over_replications_and_the_line_the_median(data, timeseries):
+    ax = fan_chart(data, "people_waiting").axes[0]
+    x = date2num(np.datetime64(timeseries.date[timeseries.week == WEEK].iloc[0], "D"))
+    for scenario in NAMES:
+        values = weekly(timeseries, "people_waiting", scenario)[:, WEEK]
+        low, mid, high = np.percentile(values, [5, 50, 95])
+        assert band_at(by_gid(ax.collections, "band")[scenario], x) == \
+            pytest.approx(sorted({low, high}))
+        assert by_gid(ax.lines, "line")[scenario].get_ydata()[WEEK] == pytest.approx(mid)
+
+
+def test_fan_chart_marks_when_each_scenario_starts(data):
+    ax = fan_chart(data, "council_spend").axes[0]
+    starts = [line for line in ax.lines if (line.get_gid() or "").startswith("start:")]
+    assert sorted(line.get_gid() for line in starts) == \
+        ["start:homecare_fee_uplift", "start:stress_demand_shock"]
+    for line in starts:
+        assert line.get_xdata()[0] == np.datetime64(dt.date(2026, 4, 1), "D")
+
+
+def test_difference_chart_shows_the_mean_paired_difference_and_a_zero_line(data, timeseries):
+    ax = difference_chart(data, "unmet_need_hours").axes[0]
+    assert ax.get_title() == BY_NAME["unmet_need_hours"].label
+    assert "hours per week" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == NAMES[1:]
+    assert any(line.get_gid() == "zero" and set(line.get_ydata()) == {0}
+               for line in ax.lines)
+    base = weekly(timeseries, "unmet_need_hours", "baseline")
+    for scenario in NAMES[1:]:
+        differences = weekly(timeseries, "unmet_need_hours", scenario) - base
+        line = by_gid(ax.lines, "line")[scenario]
+        np.testing.assert_allclose(line.get_ydata(), differences.mean(axis=0))
+        low, high = np.percentile(differences[:, WEEK], [5, 95])
+        x = date2num(data.dates[WEEK])
+        assert band_at(by_gid(ax.collections, "band")[scenario], x) == \
+            pytest.approx(sorted({low, high}))
+
+
+def test_cost_outcome_plane_has_a_point_per_replication_and_the_decision_means(data, run_dir):
+    ax = cost_outcome_plane(data).axes[0]
+    decision = pd.read_csv(run_dir / "decision.csv").set_index("scenario")
+    reps, means = by_gid(ax.collections, "reps"), by_gid(ax.collections, "mean")
+    assert sorted(reps) == sorted(means) == sorted(NAMES[1:])
+    for scenario in NAMES[1:]:
+        points = reps[scenario].get_offsets()
+        assert len(points) == REPS
+        gained, change = means[scenario].get_offsets()[0]
+        assert gained == pytest.approx(points[:, 0].mean())
+        assert change == pytest.approx(points[:, 1].mean())
+        assert gained == pytest.approx(decision.loc[scenario, "wellbeing_weeks_gained_mean"])
+        assert change == pytest.approx(decision.loc[scenario, "council_cost_change_gbp_mean"])
+    assert "GBP" in ax.get_ylabel() and BY_NAME["wellbeing_weeks"].unit in ax.get_xlabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == NAMES[1:]
+
+
+def test_market_dynamics_has_a_panel_per_metric_and_a_line_per_scenario(data):
+    figure = market_dynamics(data)
+    panels = [ax for ax in figure.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == [BY_NAME[m].label for m in MARKET_METRICS]
+    for ax, metric in zip(panels, MARKET_METRICS):
+        assert BY_NAME[metric].unit in ax.get_ylabel()
+        assert sorted(by_gid(ax.lines, "line")) == sorted(NAMES)
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == NAMES
+
+
+def test_money_chart_bars_are_the_whole_run_totals_of_summary_csv(data, run_dir):
+    summary = pd.read_csv(run_dir / "summary.csv", dtype={"financial_year": str})
+    totals = summary[summary.financial_year == "all"].set_index(["scenario", "metric"])["mean"]
+    left = spend_components(data).axes[0]
+    for component in SPEND_COMPONENTS:
+        bars = [p for p in left.patches if p.get_gid() == f"bars:{component}"]
+        assert [p.get_height() for p in bars] == \
+            pytest.approx([totals[(s, component)] for s in NAMES])
+    assert [t.get_text() for t in left.get_xticklabels()] == NAMES
+    assert "GBP" in left.get_ylabel()
+
+
+def test_unmet_need_and_waiting_says_districts_are_not_recorded(data):
+    figure = unmet_need_and_waiting(data)
+    assert [ax.get_title() for ax in figure.axes] == [BY_NAME[m].label for m in NEED_METRICS]
+    for ax in figure.axes:
+        assert sorted(by_gid(ax.lines, "line")) == sorted(NAMES)
+    assert "district is not yet recorded" in caption(figure)
+
+
+def test_every_figure_names_its_source_in_a_caption(data):
+    for stem, build in build_figures(data, ["council_spend"]).items():
+        text = caption(build())
+        assert f"caremarket run {data.run_id}, {REPS} replications" in text, stem
+
+
+# --- files and the command ------------------------------------------------------------
+
+def test_write_figures_writes_each_format_atomically(copy):
+    paths = write_figures(copy, formats=("png", "svg", "pdf"), metrics=["council_spend"])
+    stems = {"fan_council_spend", "difference_council_spend", "cost_outcome",
+             "market_dynamics", "council_spend_components", "unmet_need_waiting"}
+    assert {p.stem for p in paths} == stems and len(paths) == 3 * len(stems)
+    assert sorted(p.name for p in (copy / "figures").iterdir()) == sorted(p.name for p in paths)
+    for path in paths:
+        assert path.stat().st_size > 0
+    assert (copy / "figures" / "market_dynamics.png").read_bytes().startswith(b"\x89PNG")
+    assert b"<svg" in (copy / "figures" / "market_dynamics.svg").read_bytes()
+    assert (copy / "figures" / "market_dynamics.pdf").read_bytes().startswith(b"%PDF")
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli.main, [str(a) for a in args])
+
+
+def errors(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+
+
+def test_plot_rebuilds_the_figures(copy):
+    result = invoke("plot", copy, "--metric", "people_waiting", "--format", "png")
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in (copy / "figures").iterdir())
+    assert "fan_people_waiting.png" in written and len(written) == 6
+    assert "Wrote 6 files" in result.stdout
+
+
+def test_plot_refuses_an_unknown_metric_and_writes_nothing(copy):
+    result = invoke("plot", copy, "--metric", "people_wating")
+    assert result.exit_code == 1
+    (line,) = errors(result)
+    assert line.startswith("Error: --metric") and "did you mean 'people_waiting'" in line
+    assert "council_spend" in line  # lists the valid metrics
+    assert not (copy / "figures").exists()
+
+
+def test_plot_refuses_an_unknown_format(copy):
+    result = invoke("plot", copy, "--format", "gif")
+    assert result.exit_code == 1 and errors(result)[0].startswith("Error: --format")
+    assert not (copy / "figures").exists()
+
+
+def test_plot_refuses_a_folder_that_is_not_a_completed_run(copy, tmp_path):
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    (copy / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}),
+                                        encoding="utf-8")
+    result = invoke("plot", copy)
+    assert result.exit_code == 1 and "not completed" in errors(result)[0]
+    assert not (copy / "figures").exists()
+    result = invoke("plot", tmp_path / "empty")
+    assert result.exit_code == 1 and "no such folder" in errors(result)[0]
+
+
+def test_plot_refuses_a_run_missing_its_scenario_files(copy):
+    (copy / "scenarios" / "homecare_fee_uplift.yaml").unlink()
+    result = invoke("plot", copy)
+    assert result.exit_code == 1 and "homecare_fee_uplift.yaml" in errors(result)[0]
+    assert not (copy / "figures").exists()
+
+
+def test_plot_help_imports_nothing_heavy():
+    code = ("import sys, cli\n"
+            "try:\n"
+            "    cli.main(['plot', '--help'])\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "heavy = {'numpy', 'pandas', 'mesa', 'pyarrow', 'sim', 'matplotlib'}\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    assert "Usage: " in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"
