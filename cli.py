@@ -260,6 +260,23 @@ def plot(run_dir: str, metrics: tuple[str, ...], formats: tuple[str, ...]) -> No
     click.echo(f"Elapsed: {time.perf_counter() - started:.1f} s")
 
 
+@main.command()
+@click.argument("run_dir", metavar="RUN_DIR")
+@debug_option
+def report(run_dir: str) -> None:
+    """Rebuild report.html of a completed run from its saved results.
+
+    RUN_DIR: a run folder written by `caremarket run`. Writes RUN_DIR/report.html, one
+    self-contained page (figures embedded) to open in a browser, send or print to A4.
+    """
+    from sim.report import write_report
+
+    started = time.perf_counter()
+    path = write_report(run_dir)
+    click.echo(f"Report: {path}")
+    click.echo(f"Elapsed: {time.perf_counter() - started:.1f} s")
+
+
 class ProgressBar:
     """A tqdm bar fed by ``progress(done, total)``; silent when stderr is not a terminal."""
 

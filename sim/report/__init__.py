@@ -1,0 +1,171 @@
+"""``report.html``: one self-contained page that a report writer can send as it is.
+
+``write_report(run_dir)`` reads a completed results folder (never a live model) and writes
+``<run>/report.html`` atomically: a plain-language summary of the ranking with its
+uncertainty, the decision table, each scenario, the headline tables, the figures (PNG
+embedded as ``data:`` URIs), the assumptions that drive the result and a reproducibility
+box. Inline CSS only (no fonts, scripts or links), readable on a phone, printable to A4.
+Every number comes from the results folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import pandas as pd
+import yaml
+
+from ..errors import InputError, Problem
+from ..figures import build_figures, load_run
+from ..figures.charts import FIGURE_METRICS
+from ..figures.style import RC
+from ..fileio import atomic_path
+from ..metrics import HEADLINE
+from ..results import PARAMETERS_FILE, SCENARIOS_FOLDER, RunResults, read_results
+from ..summary import PERIOD_ALL, headline
+from . import sections, text
+from .assumptions import assumptions_section, intervention_defaults
+from .page import page
+
+__all__ = ["REPORT", "render_report", "write_report"]
+
+log = logging.getLogger(__name__)
+
+REPORT = "report.html"
+REPORT_PNG_DPI = 110  # sharp on screens and A4, small enough to email
+
+
+@dataclass
+class ReportInputs:
+    """What the report reads from a results folder."""
+
+    results: RunResults
+    documents: list[dict[str, Any]]  # scenarios/<name>.yaml, in run order
+    parameters: dict[str, Any]  # scenarios/parameters.json
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(Problem(str(path), "", "missing; the results folder is "
+                                 "incomplete")) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(Problem(str(path), "", f"unreadable: {exc}")) from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(Problem(str(path), "", "missing; the results folder is "
+                                 "incomplete")) from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(Problem(str(path), "", f"unreadable: {exc}")) from None
+    if not isinstance(document, dict) or "name" not in document:
+        raise InputError(Problem(str(path), "", "not a saved scenario document"))
+    return document
+
+
+def read_inputs(run_dir: Path | str) -> ReportInputs:
+    """Read and check everything the report needs.
+
+    Raises:
+        InputError: not a completed run, or a file is missing or unreadable (naming it).
+    """
+    try:
+        results = read_results(run_dir, timeseries=False)
+    except (ValueError, OSError) as exc:  # a corrupt manifest or table
+        raise InputError(Problem(str(run_dir), "", f"unreadable results: {exc}")) from None
+    folder = results.run_dir / SCENARIOS_FOLDER
+    documents = [_read_yaml(folder / f"{name}.yaml") for name in results.scenarios]
+    return ReportInputs(results, documents, _read_json(folder / PARAMETERS_FILE))
+
+
+def _periods(summary: pd.DataFrame) -> list[str]:
+    first = str(summary.financial_year.iloc[0])
+    return [first, PERIOD_ALL] if first != PERIOD_ALL else [PERIOD_ALL]
+
+
+def _png_uri(figure: matplotlib.figure.Figure) -> str:
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(RC):
+        figure.savefig(buffer, format="png", dpi=REPORT_PNG_DPI,
+                       metadata={"Software": "caremarket"})
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _caption(figure: matplotlib.figure.Figure) -> str:
+    lines = [t.get_text() for t in figure.texts if t.get_gid() == "caption"]
+    return " ".join(" ".join(lines).split())
+
+
+def figures_section(run_dir: Path) -> str:
+    """Every figure of the run, drawn from its results folder, embedded as PNG."""
+    data = load_run(run_dir, (*HEADLINE, *FIGURE_METRICS))
+    blocks = []
+    for stem, build in build_figures(data, HEADLINE).items():
+        figure = build()
+        blocks.append(sections.figure_block(_png_uri(figure), _caption(figure), stem))
+    return "".join(blocks)
+
+
+def _section_list(inputs: ReportInputs) -> list[tuple[str, str, str]]:
+    results = inputs.results
+    manifest, reps = results.manifest, int(results.manifest["reps"])
+    periods = _periods(results.summary)
+    table = headline(results.summary, results.deltas, HEADLINE, periods)
+    defaults = {d["name"]: {e["which"]: intervention_defaults(e["which"])
+                            for e in d.get("interventions") or []} for d in inputs.documents}
+    fingerprint = inputs.parameters.get("fingerprint") or manifest["parameters_fingerprint"]
+    summary = ('<div class="summary">' + sections.paragraphs(
+        text.summary_paragraphs(results.decision, reps)) + "</div>")
+    return [
+        ("summary", "Summary", summary),
+        ("decision", "Decision table", sections.decision_table(results.decision)),
+        ("scenarios", "Scenarios", "".join(sections.scenario_block(d, defaults[d["name"]])
+                                           for d in inputs.documents)),
+        ("headline", "Headline tables", sections.headline_table(table, periods, reps)),
+        ("figures", "Figures", figures_section(results.run_dir)),
+        ("assumptions", "Assumptions that drive the result",
+         assumptions_section(inputs.documents, inputs.parameters, manifest)),
+        ("reproducibility", "Reproducibility", sections.reproducibility(manifest,
+                                                                        fingerprint)),
+    ]
+
+
+def render_report(run_dir: Path | str) -> str:
+    """The report of a completed run as an HTML document.
+
+    Raises:
+        InputError: not a completed run, or a file is missing or unreadable (naming it).
+    """
+    inputs = read_inputs(run_dir)
+    manifest = inputs.results.manifest
+    subtitle = (f"Run {manifest.get('run_id')}: {len(manifest['scenarios'])} scenarios "
+                f"(baseline included), {manifest['reps']} replications, {manifest['years']} "
+                f"years from {manifest['start_date']}, scale {manifest['scale']}.")
+    return page("Care market scenarios: results", subtitle, _section_list(inputs))
+
+
+def write_report(run_dir: Path | str) -> Path:
+    """Write ``<run>/report.html`` atomically from a completed results folder; its path.
+
+    Nothing is written unless everything could be read and drawn.
+
+    Raises:
+        InputError: not a completed run, or a file is missing or unreadable (naming it).
+    """
+    document = render_report(run_dir)
+    path = Path(run_dir) / REPORT
+    with atomic_path(path) as tmp:
+        tmp.write_text(document, encoding="utf-8")
+    log.info("wrote %s", path)
+    return path
