@@ -165,12 +165,16 @@ def main() -> None:
                    "all combinations), e.g. --sweep commissioner.fee_homecare_hourly=25,27,29")
 @click.option("--resume", type=click.Path(file_okay=False), default=None,
               help="Complete an interrupted run folder made from the same inputs.")
+@click.option("--no-report", is_flag=True,
+              help="Skip the figures and report.html (rebuild them later with `caremarket "
+                   "plot` and `caremarket report`).")
 @params_option
 @debug_option
 @click.pass_context
 def run(ctx: click.Context, targets: tuple[str, ...], reps: int, years: int | None,
         seed: int, jobs: int, out: str, scale: float, sets: tuple[str, ...],
-        sweeps: tuple[str, ...], resume: str | None, params_dir: str | None) -> None:
+        sweeps: tuple[str, ...], resume: str | None, no_report: bool,
+        params_dir: str | None) -> None:
     """Run scenarios against the baseline and write a results folder.
 
     SCENARIO_OR_FOLDER: scenario files, or folders meaning every *.yaml in them (optional
@@ -204,10 +208,25 @@ def run(ctx: click.Context, targets: tuple[str, ...], reps: int, years: int | No
             click.echo(f"The run failed; {run_dir / 'manifest.json'} records what ran.",
                        err=True)
             raise
+    if not no_report:
+        _write_figures_and_report(run_dir)
     click.echo(f"Results: {run_dir}")
+    if not no_report:
+        click.echo(f"Report: {run_dir / 'report.html'}")
     click.echo(f"Elapsed: {time.perf_counter() - started:.1f} s")
     click.echo("")
     click.echo(_headline_text(run_dir))
+
+
+def _write_figures_and_report(run_dir: Any) -> None:
+    """Figures into ``<run>/figures/`` (with a progress bar), then ``report.html``."""
+    from sim.figures import write_figures
+    from sim.report import write_report
+
+    with ProgressBar(0, desc="Figures", unit="figure") as progress:
+        write_figures(run_dir, progress=progress)
+    click.echo("Writing report.html", err=True)
+    write_report(run_dir)
 
 
 @main.command()
@@ -280,16 +299,18 @@ def report(run_dir: str) -> None:
 class ProgressBar:
     """A tqdm bar fed by ``progress(done, total)``; silent when stderr is not a terminal."""
 
-    def __init__(self, total: int):
+    def __init__(self, total: int, desc: str = "Simulating", unit: str = "run"):
         from tqdm import tqdm
 
-        self.bar = tqdm(total=total, unit="run", desc="Simulating", file=sys.stderr,
+        self.bar = tqdm(total=total, unit=unit, desc=desc, file=sys.stderr,
                         disable=not sys.stderr.isatty())
 
     def __enter__(self) -> Callable[[int, int], None]:
         return self.update
 
-    def update(self, done: int, _total: int) -> None:
+    def update(self, done: int, total: int) -> None:
+        if self.bar.total != total:
+            self.bar.total = total
         self.bar.update(done - self.bar.n)
 
     def __exit__(self, *exc: object) -> None:

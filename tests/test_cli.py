@@ -94,6 +94,18 @@ def test_run_writes_a_results_folder_and_prints_headlines(tmp_path):
     assert manifest["command"][:3] == ["caremarket", "run", str(fee)]
     assert manifest["overrides"] == {"commissioner.fee_homecare_hourly": 25.5}
     assert "--set commissioner.fee_homecare_hourly=25.5" in manifest["reproduce"]
+    assert f"Report: {run_dir / 'report.html'}" in result.stdout
+    assert (run_dir / "report.html").stat().st_size > 10_000
+    assert {p.suffix for p in (run_dir / "figures").iterdir()} == {".png", ".svg"}
+
+
+def test_no_report_skips_figures_and_report(tmp_path):
+    out = tmp_path / "out"
+    result = invoke("run", SCENARIOS / "baseline.yaml", *TINY, "--no-report", "--out", out)
+    assert result.exit_code == 0, result.output
+    (run_dir,) = out.iterdir()
+    assert not (run_dir / "report.html").exists() and not (run_dir / "figures").exists()
+    assert "Report:" not in result.stdout
 
 
 BAD_FILES = {

@@ -65,7 +65,7 @@ def test_a_sweep_runs_from_the_command_line_and_is_ranked(tmp_path):
     import cli
 
     out = tmp_path / "out"
-    tiny = ["--years", "1", "--scale", "0.05", "--reps", "2", "--out", str(out)]
+    tiny = ["--years", "1", "--scale", "0.05", "--reps", "2", "--no-report", "--out", str(out)]
     result = CliRunner().invoke(cli.main, ["run", "--sweep", f"{FEE}=22,30", *tiny])
     assert result.exit_code == 0, result.output
     (run_dir,) = out.iterdir()
