@@ -22,9 +22,19 @@ import numpy as np
 _HASH_CHUNK_BYTES = 1 << 20
 
 
+def _new_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+NEW_FILE_MODE = _new_file_mode()
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path | str) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it onto ``path`` if the block succeeds.
+    """Yield a temporary path beside ``path``; move it onto ``path`` if the block succeeds,
+    with the permissions a new file gets here (the umask's, not the temporary file's 0600).
 
     The temporary file is removed if the block raises.
     """
@@ -35,6 +45,7 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, NEW_FILE_MODE)
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)

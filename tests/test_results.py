@@ -275,3 +275,11 @@ def test_an_interrupt_is_recorded_with_the_jobs_that_finished(tmp_path, monkeypa
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert (manifest["status"], manifest["error"]) == ("failed", "interrupted")
     assert [j["status"] for j in manifest["jobs"]] == ["completed", "not run"]
+
+
+def test_files_written_atomically_get_ordinary_permissions(tmp_path):
+    from sim.fileio import NEW_FILE_MODE, write_text
+
+    write_text(tmp_path / "a.txt", "x")
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == NEW_FILE_MODE
+    assert NEW_FILE_MODE & 0o600 == 0o600
