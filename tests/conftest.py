@@ -1,11 +1,29 @@
 """Shared fixtures: parameters load once per session; small, short models for speed."""
 
+from pathlib import Path
+
 import pytest
 
 from sim.parameters import load_parameters
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+#: the tiny run that the figure and report tests read (fee uplift and a stress test)
+SMALL_RUN = {"reps": 2, "years": 2, "scale": 0.05, "seed": 11}
 
 
 
 @pytest.fixture(scope="session")
 def params():
     return load_parameters()
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory) -> Path:
+    """A completed tiny run of the homecare fee uplift and the demand shock (read only:
+    tests that write copy it first)."""
+    from sim.plan import plan_run
+    from sim.results import execute
+
+    targets = [SCENARIOS / "homecare_fee_uplift.yaml", SCENARIOS / "stress_demand_shock.yaml"]
+    plan = plan_run(targets, jobs=1, out=tmp_path_factory.mktemp("results"), **SMALL_RUN)
+    return execute(plan, ["caremarket", "run", "(test)"])

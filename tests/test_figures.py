@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import SMALL_RUN
 from matplotlib.dates import date2num
 
 import cli
@@ -39,22 +40,17 @@ from sim.figures.charts import (
     SPEND_COMPONENTS,
 )
 from sim.metrics import BY_NAME, HEADLINE
-from sim.plan import plan_run
-from sim.results import execute
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
-REPS, YEARS, SCALE, SEED = 2, 2, 0.05, 11
+REPS = SMALL_RUN["reps"]
 NAMES = ["baseline", "homecare_fee_uplift", "stress_demand_shock"]
 WEEK = 60  # a week after the scenarios start (April 2026)
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
-    targets = [SCENARIOS / "homecare_fee_uplift.yaml", SCENARIOS / "stress_demand_shock.yaml"]
-    plan = plan_run(targets, reps=REPS, years=YEARS, seed=SEED, scale=SCALE, jobs=1,
-                    out=tmp_path_factory.mktemp("results"))
-    return execute(plan, ["caremarket", "run", "(test)"])
+def run_dir(small_run) -> Path:
+    return small_run
 
 
 @pytest.fixture(scope="module")

@@ -16,17 +16,16 @@ import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import SMALL_RUN
 
 import cli
 from sim.errors import InputError
-from sim.plan import plan_run
 from sim.report import REPORT, write_report
 from sim.report.sections import decision_rows
-from sim.results import execute
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
-REPS, YEARS, SCALE, SEED = 2, 2, 0.05, 11
+REPS = SMALL_RUN["reps"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EXTERNAL = ("http://", "https://", "//")
 
@@ -77,11 +76,8 @@ class Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
-    targets = [SCENARIOS / "homecare_fee_uplift.yaml", SCENARIOS / "stress_demand_shock.yaml"]
-    plan = plan_run(targets, reps=REPS, years=YEARS, seed=SEED, scale=SCALE, jobs=1,
-                    out=tmp_path_factory.mktemp("results"))
-    return execute(plan, ["caremarket", "run", "(test)"])
+def run_dir(small_run) -> Path:
+    return small_run
 
 
 @pytest.fixture(scope="module")
