@@ -31,10 +31,6 @@ class Economy:
         """What care workers are paid without a pay floor."""
         return self.national_living_wage * (1.0 + p["workforce.care_wage_premium"])
 
-    def care_wage(self, p) -> float:
-        """What care workers are paid: the market wage, or the pay floor if higher."""
-        return max(self.market_care_wage(p), self.wage_floor)
-
     def outside_wage(self, p) -> float:
         return self.national_living_wage * (1.0 + p["workforce.outside_wage_premium"])
 

@@ -66,8 +66,8 @@ def _build_care_homes(model, rng) -> None:
     rows = t.add(n, setting=Setting.CARE_HOME, district=district, beds=beds,
                  nursing=rng.random(n) < p["care_homes.nursing_home_share"],
                  framework=rng.random(n) < p["commissioner.framework_share_care_homes"],
-                 quality=_initial_quality(p, n, rng), wage=model.economy.care_wage(p),
-                 fill=1.0)
+                 quality=_initial_quality(p, n, rng),
+                 wage=float(model.market.wage_for(Setting.CARE_HOME)), fill=1.0)
     _create_agents(model, Setting.CARE_HOME, rows)
 
 
@@ -119,8 +119,8 @@ def _build_agencies(model, rng) -> None:
                          _allocate(n, model.district_shares, rng))
     rows = t.add(n, setting=Setting.HOMECARE, district=district,
                  framework=rng.random(n) < p["commissioner.framework_share_homecare"],
-                 quality=_initial_quality(p, n, rng), wage=model.economy.care_wage(p),
-                 fill=1.0)
+                 quality=_initial_quality(p, n, rng),
+                 wage=float(model.market.wage_for(Setting.HOMECARE)), fill=1.0)
     _create_agents(model, Setting.HOMECARE, rows)
 
 

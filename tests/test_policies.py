@@ -152,8 +152,8 @@ def test_a_fee_uplift_is_partly_passed_on_to_pay_in_its_setting(params):
     travel = float(np.mean(p["county.homecare_travel_share"]))
     raise_ = 0.5 * extra_fee / ((1 + p["workforce.oncost_share"]) * (1 + travel))
     agencies, homes = t.mask(Setting.HOMECARE), t.mask(Setting.CARE_HOME)
-    assert np.allclose(t.wage[agencies], base.economy.care_wage(p) + raise_)
-    assert np.allclose(t.wage[homes], base.economy.care_wage(p))
+    assert np.allclose(t.wage[agencies], base.economy.market_care_wage(p) + raise_)
+    assert np.allclose(t.wage[homes], base.economy.market_care_wage(p))
     assert model.workforce.vacancy_rates()["homecare"] <= \
         base.workforce.vacancy_rates()["homecare"] + 1e-9
 
@@ -214,7 +214,7 @@ def test_a_pay_floor_raises_wages_costs_and_the_fees_that_fund_them(params):
     assert np.all(b.wage[b.open] < floor)
     homes = np.flatnonzero(b.mask(Setting.CARE_HOME))
     assert (t.weekly_cost[homes] > b.weekly_cost[homes]).mean() > 0.9
-    extra = floor - base.economy.care_wage(p)
+    extra = floor - base.economy.market_care_wage(p)
     travel = float(np.mean(p["county.homecare_travel_share"]))
     assert model.commissioner.fee_homecare - base.commissioner.fee_homecare == pytest.approx(
         homecare_cost_per_hour(extra, p["workforce.oncost_share"], travel, 0.0))
@@ -230,7 +230,7 @@ def test_a_pay_floor_is_uprated_in_april_and_the_fee_addition_follows(params):
     step_both(base, model, 54)  # April 2026 is week 52
     grown = floor * (1 + params["economy.nlw_growth"])
     assert model.economy.wage_floor == pytest.approx(grown)
-    extra = grown - base.economy.care_wage(params)
+    extra = grown - base.economy.market_care_wage(params)
     per_week = extra * (1 + params["workforce.oncost_share"]) * \
         params["care_homes.care_hours_per_resident"][0]
     assert model.commissioner.fee_residential - base.commissioner.fee_residential == \
@@ -254,7 +254,7 @@ def test_a_wage_shock_moves_outside_pay_and_care_pay(params):
     assert model.p["workforce.outside_wage_premium"] == pytest.approx(
         base.p["workforce.outside_wage_premium"] + 0.05)
     t = model.providers
-    assert np.all(t.wage[t.open] == pytest.approx(base.economy.care_wage(params) * 1.1))
+    assert np.all(t.wage[t.open] == pytest.approx(base.economy.market_care_wage(params) * 1.1))
 
 
 # --- pathway ----------------------------------------------------------------------------------
