@@ -111,6 +111,13 @@ def years_option(function: Callable) -> Callable:
                              "run.horizon_years].")(function)
 
 
+def excel_option(function: Callable) -> Callable:
+    """``--excel``: also write the run's tables as ``summary.xlsx``."""
+    return click.option("--excel", is_flag=True,
+                        help="Also write the tables (decision, headline, summary, "
+                             "differences, by district) as summary.xlsx.")(function)
+
+
 def scenario_targets(function: Callable) -> Callable:
     """Scenario files and folders (every *.yaml in a folder)."""
     return click.argument("targets", nargs=-1, required=True,
@@ -168,12 +175,13 @@ def main() -> None:
 @click.option("--no-report", is_flag=True,
               help="Skip the figures and report.html (rebuild them later with `caremarket "
                    "plot` and `caremarket report`).")
+@excel_option
 @params_option
 @debug_option
 @click.pass_context
 def run(ctx: click.Context, targets: tuple[str, ...], reps: int, years: int | None,
         seed: int, jobs: int, out: str, scale: float, sets: tuple[str, ...],
-        sweeps: tuple[str, ...], resume: str | None, no_report: bool,
+        sweeps: tuple[str, ...], resume: str | None, no_report: bool, excel: bool,
         params_dir: str | None) -> None:
     """Run scenarios against the baseline and write a results folder.
 
@@ -210,23 +218,38 @@ def run(ctx: click.Context, targets: tuple[str, ...], reps: int, years: int | No
             raise
     if not no_report:
         _write_figures_and_report(run_dir)
+    if excel:
+        _write_excel(run_dir)
     click.echo(f"Results: {run_dir}")
     if not no_report:
         click.echo(f"Report: {run_dir / 'report.html'}")
+    if excel:
+        click.echo(f"Tables: {run_dir / 'summary.xlsx'}")
     click.echo(f"Elapsed: {time.perf_counter() - started:.1f} s")
     click.echo("")
     click.echo(_headline_text(run_dir))
 
 
 def _write_figures_and_report(run_dir: Any) -> None:
-    """Figures into ``<run>/figures/`` (with a progress bar), then ``report.html``."""
+    """Figures into ``<run>/figures/`` (with a progress bar), then ``report.html``
+    embedding the same figures."""
     from sim.figures import write_figures
-    from sim.report import write_report
+    from sim.report import embed, write_report
 
+    drawn = {}
     with ProgressBar(0, desc="Figures", unit="figure") as progress:
-        write_figures(run_dir, progress=progress)
+        write_figures(run_dir, progress=progress,
+                      on_figure=lambda stem, figure: drawn.update({stem: embed(figure)}))
     click.echo("Writing report.html", err=True)
-    write_report(run_dir)
+    write_report(run_dir, drawn)
+
+
+def _write_excel(run_dir: Any) -> Any:
+    """``summary.xlsx``: the run's tables as one workbook."""
+    from sim.report.excel import write_excel
+
+    click.echo("Writing summary.xlsx", err=True)
+    return write_excel(run_dir)
 
 
 @main.command()
@@ -281,18 +304,23 @@ def plot(run_dir: str, metrics: tuple[str, ...], formats: tuple[str, ...]) -> No
 
 @main.command()
 @click.argument("run_dir", metavar="RUN_DIR")
+@excel_option
 @debug_option
-def report(run_dir: str) -> None:
+def report(run_dir: str, excel: bool) -> None:
     """Rebuild report.html of a completed run from its saved results.
 
     RUN_DIR: a run folder written by `caremarket run`. Writes RUN_DIR/report.html, one
-    self-contained page (figures embedded) to open in a browser, send or print to A4.
+    self-contained page (figures embedded) to open in a browser, send or print to A4;
+    with --excel also RUN_DIR/summary.xlsx.
     """
     from sim.report import write_report
+    from sim.report.excel import write_excel
 
     started = time.perf_counter()
     path = write_report(run_dir)
     click.echo(f"Report: {path}")
+    if excel:
+        click.echo(f"Tables: {write_excel(run_dir)}")
     click.echo(f"Elapsed: {time.perf_counter() - started:.1f} s")
 
 

@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .calendar import DAYS_PER_WEEK
-from .charging import (assessable_capital, capital_drawdown, is_self_funder,
-                       weekly_contribution)
+from .charging import (
+    assessable_capital,
+    capital_drawdown,
+    is_self_funder,
+    weekly_contribution,
+)
 from .population import weekly_probability
 from .providers import Setting
 from .residents import NO_PROVIDER, Funding, Status, in_states
-
 
 
 @dataclass
@@ -27,6 +30,7 @@ class WeekAccounts:
     homecare_undelivered: float = 0.0
     council_homecare_hours: float = 0.0
     unmet_need_hours: float = 0.0
+    unmet_by_district: np.ndarray = field(default_factory=lambda: np.zeros(0))
     delayed_days: float = 0.0
     wellbeing: float = 0.0
     selffunders_reaching_limit: int = 0
@@ -228,25 +232,36 @@ class CareDelivery:
         at_home, care_home = p["wellbeing.score_at_home"], p["wellbeing.score_care_home"]
         quality = p["wellbeing.quality_adjustment"]
 
+        n_cells, n_districts = after_carer.size, p.dim_sizes["district"]
+
         def cell(rows):
             return 2 * r.need[rows].astype(np.intp) + r.has_carer[rows]
 
+        def district_cell(rows):  # district x (need, carer)
+            return r.district[rows].astype(np.intp) * n_cells + cell(rows)
+
         def home_care(rows, hours):
             unmet = np.maximum(after_carer.take(cell(rows)) - hours, 0.0)
-            return unmet.sum(), (at_home - penalty[r.need[rows]] * unmet).sum()
+            by_district = np.bincount(r.district[rows], weights=unmet, minlength=n_districts)
+            return unmet.sum(), (at_home - penalty[r.need[rows]] * unmet).sum(), by_district
 
         hospital = np.flatnonzero(r.in_hospital)
         dp = np.flatnonzero(r.status == Status.DIRECT_PAYMENT)
         reabling = np.flatnonzero(r.status == Status.REABLEMENT)
         extra_care = np.flatnonzero(r.status == Status.EXTRA_CARE)
         in_home = self.care_home_residents
-        by_cell = np.bincount(2 * r.need + r.has_carer, minlength=after_carer.size)
+        everyone = np.arange(r.n)
+        cells = n_districts * n_cells
+        plain = np.bincount(district_cell(everyone), minlength=cells)
         for group in (hospital, dp, reabling, extra_care, in_home, homecare_clients):
-            by_cell -= np.bincount(cell(group), minlength=after_carer.size)
+            plain -= np.bincount(district_cell(group), minlength=cells)
+        plain = plain.reshape(n_districts, n_cells)
+        by_cell = plain.sum(axis=0)
         unmet_plain = by_cell @ after_carer
         score_plain = by_cell @ (at_home - np.repeat(penalty, 2) * after_carer)
-        unmet_dp, score_dp = home_care(dp, p["homecare.package_hours"][r.need[dp]])
-        unmet_hc, score_hc = home_care(homecare_clients, homecare_hours)
+        unmet_dp, score_dp, dp_by_district = home_care(
+            dp, p["homecare.package_hours"][r.need[dp]])
+        unmet_hc, score_hc, hc_by_district = home_care(homecare_clients, homecare_hours)
         score_hc += quality[t.quality[r.provider[homecare_clients]]].sum()
         score_home = in_home.size * care_home + quality[t.quality[r.provider[in_home]]].sum()
         delayed = m.week - r.since[hospital] >= p["pathway.hospital_acute_weeks"]
@@ -254,6 +269,7 @@ class CareDelivery:
         score_hospital = n_delayed * p["wellbeing.score_delayed_discharge"] + \
             (hospital.size - n_delayed) * at_home
         acc.unmet_need_hours = float(unmet_plain + unmet_dp + unmet_hc)
+        acc.unmet_by_district = plain @ after_carer + dp_by_district + hc_by_district
         acc.delayed_days = float(n_delayed * DAYS_PER_WEEK)
         without_needs = m.population.total * p["wellbeing.score_without_needs"]
         acc.wellbeing = float(score_plain + score_dp + score_hc + score_home +

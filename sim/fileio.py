@@ -62,11 +62,12 @@ def write_json(path: Path | str, data: Any) -> None:
     write_text(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
-def save_array(path: Path | str, array: np.ndarray) -> None:
-    """Save a numpy array as ``.npy`` atomically."""
+def save_arrays(path: Path | str, **arrays: np.ndarray) -> None:
+    """Save named numpy arrays as one ``.npz`` atomically (read back with
+    ``np.load(path, allow_pickle=False)``)."""
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:
-            np.save(handle, array, allow_pickle=False)
+            np.savez(handle, **arrays)
 
 
 def sha256_file(path: Path | str) -> str:

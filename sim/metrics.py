@@ -146,22 +146,32 @@ INDEX: dict[str, int] = {m.name: i for i, m in enumerate(METRICS)}
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 HEADLINE = ("council_spend", "people_waiting", "unmet_need_hours", "people_in_care_homes",
             "people_receiving_homecare", "provider_exits", "wellbeing_weeks")
+#: Metrics also recorded by district (``MetricRecorder.by_district``); the county rows of
+#: ``METRICS`` are their totals.
+BY_DISTRICT = ("people_waiting", "unmet_need_hours")
 
 
 class MetricRecorder:
-    """Weekly aggregates in one preallocated (metric x week) array."""
+    """Weekly aggregates in preallocated arrays: ``data`` (metric x week) for the county
+    and ``by_district`` (``BY_DISTRICT`` metric x district x week)."""
 
-    def __init__(self, weeks: int):
+    def __init__(self, weeks: int, districts: int):
         self.data = np.zeros((len(METRICS), weeks))
+        self.by_district = np.zeros((len(BY_DISTRICT), districts, weeks))
 
-    def record(self, week: int, values: dict[str, float]) -> None:
-        """Store one week's values; every registered metric must be given."""
-        missing = INDEX.keys() - values.keys()
-        extra = values.keys() - INDEX.keys()
-        if missing or extra:
-            raise KeyError(f"metrics missing {sorted(missing)} / unknown {sorted(extra)}")
+    def record(self, week: int, values: dict[str, float],
+               by_district: dict[str, np.ndarray]) -> None:
+        """Store one week's values; every registered metric must be given, and every
+        ``BY_DISTRICT`` metric split by district."""
+        for given, expected in ((values.keys(), INDEX.keys()),
+                                (by_district.keys(), set(BY_DISTRICT))):
+            missing, extra = expected - given, given - expected
+            if missing or extra:
+                raise KeyError(f"metrics missing {sorted(missing)} / unknown {sorted(extra)}")
         for name, value in values.items():
             self.data[INDEX[name], week] = value
+        for i, name in enumerate(BY_DISTRICT):
+            self.by_district[i, :, week] = by_district[name]
 
     def series(self, name: str) -> np.ndarray:
         return self.data[INDEX[name]]

@@ -14,13 +14,18 @@ from .commissioner import Commissioner, Economy
 from .levers import Levers
 from .market import Market
 from .metrics import MetricRecorder
-from .outcomes import weekly_metrics
+from .outcomes import district_metrics, weekly_metrics
 from .parameters import Parameters
 from .pathway import Pathway
 from .placement import Placement
 from .policies import PolicySet
-from .population import (add_residents, age_band_of, cells_to_people, onset_keys,
-                         weekly_probability)
+from .population import (
+    add_residents,
+    age_band_of,
+    cells_to_people,
+    onset_keys,
+    weekly_probability,
+)
 from .providers import ProviderTable
 from .residents import ResidentTable, Status
 from .rng import RandomStreams
@@ -66,7 +71,7 @@ class CareMarketModel(mesa.Model):
         self.commissioner = Commissioner(self)
         self.levers = Levers()
         self.policies = PolicySet([spec.build() for spec in self.scenario.interventions])
-        self.recorder = MetricRecorder(self.weeks)
+        self.recorder = MetricRecorder(self.weeks, params.dim_sizes["district"])
         self.deaths = self.recovered = self.arrivals = 0
         build_county(self)
         self.policies.setup(self)
@@ -96,7 +101,8 @@ class CareMarketModel(mesa.Model):
         accounts = self.care.run()
         self.exit_and_entry()
         self.workforce.step()
-        self.recorder.record(self.week, weekly_metrics(self, accounts))
+        self.recorder.record(self.week, weekly_metrics(self, accounts),
+                             district_metrics(self, accounts))
         self.week += 1
 
     def run(self) -> np.ndarray:
@@ -229,7 +235,17 @@ class CareMarketModel(mesa.Model):
         self.market.open_due()
 
 
+def simulate_arrays(params: Parameters, scenario: Scenario | None,
+                    seed: np.random.SeedSequence | int, weeks: int | None = None,
+                    scale: float = 1.0) -> dict[str, np.ndarray]:
+    """Run one replication; its recorded arrays, not scaled back: ``metrics`` (metric x
+    week) and ``by_district`` (``BY_DISTRICT`` metric x district x week)."""
+    model = CareMarketModel(params, scenario, seed, weeks, scale)
+    model.run()
+    return {"metrics": model.recorder.data, "by_district": model.recorder.by_district}
+
+
 def simulate(params: Parameters, scenario: Scenario | None, seed: np.random.SeedSequence | int,
              weeks: int | None = None, scale: float = 1.0) -> np.ndarray:
     """Run one replication; returns weekly metrics (metric x week), not scaled back."""
-    return CareMarketModel(params, scenario, seed, weeks, scale).run()
+    return simulate_arrays(params, scenario, seed, weeks, scale)["metrics"]

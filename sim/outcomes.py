@@ -17,6 +17,18 @@ def weekly_metrics(model, acc: WeekAccounts) -> dict[str, float]:
     return {**_people(model), **_providers(model), **_money(model, acc), **_care(acc, model)}
 
 
+def district_metrics(model, acc: WeekAccounts) -> dict[str, np.ndarray]:
+    """The ``BY_DISTRICT`` metrics for the week just simulated, by the resident's district
+    (each sums to the county figure)."""
+    r = model.residents
+    n_districts = model.p.dim_sizes["district"]
+    waiting = (r.status == Status.QUEUED) | waiting_mask(r)
+    return {
+        "people_waiting": np.bincount(r.district[waiting], minlength=n_districts),
+        "unmet_need_hours": acc.unmet_by_district,
+    }
+
+
 def _people(model) -> dict[str, float]:
     r = model.residents
     n_states = len(Status)

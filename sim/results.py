@@ -5,14 +5,16 @@ Layout::
     manifest.json        status (running -> completed | failed), command, versions, git
                          commit, parameter fingerprint, input hashes, seeds, per-job status
     scenarios/           each resolved scenario as YAML, and parameters.json (all values)
-    jobs/                one .npy per (scenario, replication): weekly metrics, unscaled
+    jobs/                one .npz per (scenario, replication): weekly metrics, county and
+                         by district, unscaled
     timeseries.parquet   long: scenario, rep, week, date, financial_year, metric, value
+    by_district.parquet  the same for the ``BY_DISTRICT`` metrics, with a district column
     summary.csv          scenario x metric x financial year (and "all", and for flows
                          "all_discounted", the present value): mean, p5, p50, p95
     deltas.csv           paired differences against the baseline, same statistics
     decision.csv         one row per scenario, ranked against the baseline (sim.compare)
 
-Values in ``timeseries.parquet``, ``summary.csv``, ``deltas.csv`` and ``decision.csv`` are
+Values in ``timeseries.parquet``, ``by_district.parquet``, ``summary.csv``, ``deltas.csv`` and ``decision.csv`` are
 for the whole county: extensive metrics of a run at ``scale`` are divided by ``scale``.
 ``caremarket compare`` (``sim.compare.compare_run``) rebuilds the last three.
 """
@@ -41,7 +43,7 @@ from .compare import Appraisal, Comparison, compare
 from .errors import InputError, Problem
 from .fileio import atomic_path, plain, write_json, write_text
 from .manifest import new_manifest, now, write_manifest
-from .metrics import METRICS
+from .metrics import BY_DISTRICT, METRICS
 from .plan import MANIFEST, RunPlan
 from .runner import Ensemble, JobFailedError, JobResult, job_file, run_ensemble
 from .scenario import Scenario
@@ -52,6 +54,7 @@ log = logging.getLogger(__name__)
 SCENARIOS_FOLDER = "scenarios"
 PARAMETERS_FILE = "parameters.json"
 TIMESERIES = "timeseries.parquet"
+BY_DISTRICT_FILE = "by_district.parquet"
 SUMMARY = "summary.csv"
 DELTAS = "deltas.csv"
 DECISION = "decision.csv"
@@ -62,6 +65,11 @@ TIMESERIES_SCHEMA = pa.schema([
     ("scenario", pa.string()), ("rep", pa.int32()), ("week", pa.int32()),
     ("date", pa.date32()), ("financial_year", pa.string()), ("metric", pa.string()),
     ("value", pa.float64()),
+])
+BY_DISTRICT_SCHEMA = pa.schema([
+    ("scenario", pa.string()), ("rep", pa.int32()), ("week", pa.int32()),
+    ("date", pa.date32()), ("financial_year", pa.string()), ("metric", pa.string()),
+    ("district", pa.string()), ("value", pa.float64()),
 ])
 
 
@@ -117,6 +125,7 @@ def execute(plan: RunPlan, command: list[str], executor: Executor | None = None,
                                 plan.scale, executor=executor, jobs=plan.jobs, run_dir=run_dir,
                                 progress=progress)
         comparison = write_outputs(run_dir, ensemble, plan.dates, Appraisal.of(plan.params))
+        write_by_district(run_dir, ensemble, plan.dates, plan.params["county.districts"])
         manifest["comparison"] = comparison.record(command)
     except BaseException as exc:
         results = ensemble.results if ensemble else getattr(exc, "results", {})
@@ -225,6 +234,31 @@ def write_outputs(run_dir: Path, ensemble: Ensemble, dates: list[dt.date],
                          stress_tests=[s.stress_test for s in ensemble.scenarios])
     write_comparison(run_dir, comparison)
     return comparison
+
+
+def write_by_district(run_dir: Path, ensemble: Ensemble, dates: list[dt.date],
+                      districts: tuple[str, ...]) -> None:
+    """Write ``by_district.parquet`` (whole-county values) from the job files, one job at
+    a time."""
+    weeks = len(dates)
+    cells = len(BY_DISTRICT) * len(districts)
+    columns = {
+        "week": pa.array(np.tile(np.arange(weeks, dtype=np.int32), cells)),
+        "date": pa.array(dates * cells, type=pa.date32()),
+        "financial_year": pa.array([week_financial_year(d) for d in dates] * cells),
+        "metric": pa.array(np.repeat(BY_DISTRICT, len(districts) * weeks)),
+        "district": pa.array(np.tile(np.repeat(districts, weeks), len(BY_DISTRICT))),
+    }
+    with (atomic_path(run_dir / BY_DISTRICT_FILE) as tmp,
+          pq.ParquetWriter(tmp, BY_DISTRICT_SCHEMA) as writer):
+        for name in ensemble.names:
+            for rep in range(ensemble.reps):
+                values = ensemble.by_district(name, rep).reshape(-1)
+                writer.write_table(pa.table({
+                    "scenario": pa.array([name] * values.size, type=pa.string()),
+                    "rep": pa.array(np.full(values.size, rep, dtype=np.int32)),
+                    **columns, "value": pa.array(values, type=pa.float64()),
+                }, schema=BY_DISTRICT_SCHEMA))
 
 
 def write_comparison(run_dir: Path, comparison: Comparison) -> None:

@@ -2,8 +2,8 @@
 
 Replication *r* of every scenario uses the seed ``SeedSequence(seed).spawn(reps)[r]``
 (common random numbers), so results do not depend on how many workers ran them or in which
-order. With a ``run_dir``, each job saves its weekly metrics to
-``run_dir/jobs/<scenario>__r<rep>.npy`` atomically and returns only its status, so memory
+order. With a ``run_dir``, each job saves its weekly metrics (county and by district) to
+``run_dir/jobs/<scenario>__r<rep>.npz`` atomically and returns only its status, so memory
 does not grow with the number of jobs; a job whose file already exists is reused, which is
 how an interrupted ensemble resumes. ``run_dir/jobs/ensemble.json`` records what the files
 were made from, and a folder made from other inputs is refused.
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .fileio import plain, save_array, write_json
-from .metrics import METRICS
+from .fileio import plain, save_arrays, write_json
+from .metrics import BY_DISTRICT, METRICS
 from .parameters import Parameters
 from .scenario import Scenario
 from .summary import scale_back
@@ -51,7 +51,14 @@ def replication_seeds(seed: int, reps: int) -> list[np.random.SeedSequence]:
 
 def job_file(run_dir: Path | str, scenario: str, rep: int) -> Path:
     """Where the job (scenario, rep) of an ensemble saves its weekly metrics."""
-    return Path(run_dir) / JOBS_FOLDER / f"{scenario}__r{rep}.npy"
+    return Path(run_dir) / JOBS_FOLDER / f"{scenario}__r{rep}.npz"
+
+
+def job_shapes(weeks: int, districts: int) -> dict[str, tuple[int, ...]]:
+    """The arrays a job produces, by name: weekly metrics (metric x week) and the
+    ``BY_DISTRICT`` metrics (metric x district x week)."""
+    return {"metrics": (len(METRICS), weeks),
+            "by_district": (len(BY_DISTRICT), districts, weeks)}
 
 
 def scenario_digest(scenario: Scenario) -> str:
@@ -78,14 +85,15 @@ class Job:
 
 @dataclass(frozen=True)
 class JobResult:
-    """What a job did: ``ran`` or ``reused``; its values only when not saved to a file."""
+    """What a job did: ``ran`` or ``reused``; its arrays (``job_shapes``) only when not
+    saved to a file."""
 
     scenario: str
     rep: int
     status: str
     elapsed_s: float
     path: Path | None = None
-    values: np.ndarray | None = field(default=None, repr=False)
+    arrays: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
 
 class JobFailedError(RuntimeError):
@@ -114,32 +122,40 @@ class Ensemble:
         """Scenario names, baseline first when it was given first."""
         return [s.name for s in self.scenarios]
 
-    def raw(self, scenario: str, rep: int) -> np.ndarray:
-        """Weekly metrics (metric x week) as simulated, not scaled back."""
+    def raw(self, scenario: str, rep: int, name: str = "metrics") -> np.ndarray:
+        """A job's array as simulated, not scaled back: ``metrics`` (metric x week) or
+        ``by_district`` (``BY_DISTRICT`` metric x district x week)."""
         result = self.results[(scenario, rep)]
-        if result.values is not None:
-            return result.values
-        return np.load(result.path, allow_pickle=False)
+        if result.arrays is not None:
+            return result.arrays[name]
+        with np.load(result.path, allow_pickle=False) as arrays:
+            return arrays[name]
 
     def county(self, scenario: str, rep: int) -> np.ndarray:
         """Weekly metrics (metric x week) scaled back to the whole county."""
         return scale_back(self.raw(scenario, rep), self.scale)
 
+    def by_district(self, scenario: str, rep: int) -> np.ndarray:
+        """The ``BY_DISTRICT`` metrics (metric x district x week) scaled back to the whole
+        county (all are extensive)."""
+        return self.raw(scenario, rep, "by_district") / self.scale
+
 
 def run_job(job: Job) -> JobResult:
     """Simulate one job; save its values to ``job.path`` atomically when it has one."""
-    from .model import simulate  # heavy: imported in the worker, when needed
+    from .model import simulate_arrays  # heavy: imported in the worker, when needed
 
     started = time.perf_counter()
-    values = np.asarray(simulate(job.params, job.scenario, job.seed, job.weeks, job.scale),
-                        dtype=np.float64)
-    expected = (len(METRICS), job.weeks)
-    if values.shape != expected:
-        raise RuntimeError(f"simulate returned shape {values.shape}, expected {expected}")
+    arrays = simulate_arrays(job.params, job.scenario, job.seed, job.weeks, job.scale)
+    expected = job_shapes(job.weeks, job.params.dim_sizes["district"])
+    for name, array in arrays.items():
+        if array.shape != expected[name]:
+            raise RuntimeError(f"the model's {name} has shape {array.shape}, "
+                               f"expected {expected[name]}")
     elapsed = time.perf_counter() - started
     if job.path is None:
-        return JobResult(job.scenario.name, job.rep, "ran", elapsed, values=values)
-    save_array(job.path, values)
+        return JobResult(job.scenario.name, job.rep, "ran", elapsed, arrays=arrays)
+    save_arrays(job.path, **arrays)
     return JobResult(job.scenario.name, job.rep, "ran", elapsed, path=job.path)
 
 
@@ -174,12 +190,13 @@ def run_ensemble(scenarios: list[Scenario], params: Parameters, reps: int, seed:
         run_dir = Path(run_dir)
         _claim(run_dir, _ensemble_key(scenarios, params, seed, weeks, scale))
     seeds = replication_seeds(seed, reps)
+    shapes = job_shapes(weeks, params.dim_sizes["district"])
     results: dict[tuple[str, int], JobResult] = {}
     pending: list[Job] = []
     for rep in range(reps):
         for scenario in scenarios:
             path = job_file(run_dir, scenario.name, rep) if run_dir is not None else None
-            if path is not None and _complete(path, weeks):
+            if path is not None and _complete(path, shapes):
                 results[(scenario.name, rep)] = JobResult(scenario.name, rep, "reused", 0.0, path)
             else:
                 pending.append(Job(scenario, rep, seeds[rep], params, weeks, scale, path))
@@ -264,13 +281,14 @@ def _cancel(futures: Iterable[Future]) -> None:
         future.cancel()
 
 
-def _complete(path: Path, weeks: int) -> bool:
-    """Whether ``path`` is a finished job file of the expected shape."""
+def _complete(path: Path, shapes: dict[str, tuple[int, ...]]) -> bool:
+    """Whether ``path`` is a finished job file holding arrays of the expected shapes."""
     if not path.exists():
         return False
     try:
-        return np.load(path, mmap_mode="r", allow_pickle=False).shape == (len(METRICS), weeks)
-    except (OSError, ValueError):
+        with np.load(path, allow_pickle=False) as arrays:
+            return all(arrays[name].shape == shape for name, shape in shapes.items())
+    except (OSError, ValueError, KeyError):
         return False
 
 
@@ -278,6 +296,7 @@ def _ensemble_key(scenarios: list[Scenario], params: Parameters, seed: int, week
                   scale: float) -> dict:
     return {"parameters": params.fingerprint(), "seed": seed, "weeks": weeks,
             "scale": scale, "metrics": [m.name for m in METRICS],
+            "by_district": list(BY_DISTRICT),
             "scenarios": {s.name: scenario_digest(s) for s in scenarios}}
 
 

@@ -184,7 +184,7 @@ def test_a_failing_model_is_one_error_and_a_failed_manifest(tmp_path, monkeypatc
     def crash(*args, **kwargs):
         raise RuntimeError("model crashed")
 
-    monkeypatch.setattr(sim.model, "simulate", crash)
+    monkeypatch.setattr(sim.model, "simulate_arrays", crash)
     out = tmp_path / "out"
     result = invoke("run", SCENARIOS / "baseline.yaml", "--years", "1", "--out", out)
     assert result.exit_code == 1

@@ -216,7 +216,18 @@ def test_the_command_writes_the_report(run_dir, tmp_path):
     assert (copy / REPORT).is_file()
 
 
-@pytest.mark.parametrize("damage", ["not a folder", "running", "no decision", "bad yaml"])
+DAMAGES = {  # what is done to a copy of a run -> the file the error must name
+    "not a folder": "decision.csv",
+    "running": "manifest.json",
+    "no decision": "decision.csv",
+    "bad yaml": "baseline.yaml",
+    "corrupt timeseries": "timeseries.parquet",
+    "older run without by_district": "by_district.parquet",
+    "corrupt by_district": "by_district.parquet",
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
 def test_bad_input_is_one_error_and_writes_nothing(run_dir, tmp_path, damage):
     copy = Path(shutil.copytree(run_dir, tmp_path / run_dir.name))
     (copy / REPORT).unlink(missing_ok=True)
@@ -228,13 +239,18 @@ def test_bad_input_is_one_error_and_writes_nothing(run_dir, tmp_path, damage):
         (copy / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
     elif damage == "no decision":
         (copy / "decision.csv").unlink()
-    else:
+    elif damage == "bad yaml":
         (copy / "scenarios" / "baseline.yaml").write_text("name: [unclosed")
-    before = sorted(p.name for p in copy.rglob("*"))
+    elif damage == "older run without by_district":
+        (copy / "by_district.parquet").unlink()
+    else:
+        (copy / DAMAGES[damage]).write_bytes(b"PAR1 not really parquet")
+    before = {p.name: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
     result = CliRunner().invoke(cli.main, ["report", str(target)])
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1, result.output
-    assert sorted(p.name for p in copy.rglob("*")) == before
+    assert DAMAGES[damage] in errors[0]
+    assert {p.name: p.read_bytes() for p in copy.rglob("*") if p.is_file()} == before
     with pytest.raises(InputError):
         write_report(target)

@@ -15,9 +15,9 @@ import yaml
 
 import sim.model
 from sim.errors import InputError
-from sim.metrics import BY_NAME, METRICS
+from sim.metrics import BY_DISTRICT, BY_NAME, METRICS
 from sim.plan import plan_run
-from sim.results import execute, new_run_dir, read_results
+from sim.results import BY_DISTRICT_FILE, execute, new_run_dir, read_results
 from sim.runner import JobFailedError, job_file
 from sim.summary import (
     PERIOD_ALL,
@@ -64,12 +64,12 @@ def results(run_dir):
 def test_folder_layout(run_dir):
     assert re.fullmatch(r"\d{8}-\d{6}-[0-9a-f]{6}", run_dir.name)
     names = {p.name for p in run_dir.iterdir()}
-    assert names == {"manifest.json", "scenarios", "jobs", "timeseries.parquet",
+    assert names == {"manifest.json", "scenarios", "jobs", "timeseries.parquet", BY_DISTRICT_FILE,
                      "summary.csv", "deltas.csv", "decision.csv"}
     assert {p.name for p in (run_dir / "scenarios").iterdir()} == {
         "baseline.yaml", "homecare_fee_uplift.yaml", "same_as_baseline.yaml",
         "parameters.json"}
-    assert len(list((run_dir / "jobs").glob("*.npy"))) == 3 * REPS
+    assert len(list((run_dir / "jobs").glob("*.npz"))) == 3 * REPS
     assert not list(run_dir.rglob("*.tmp"))
 
 
@@ -115,7 +115,8 @@ def test_timeseries_is_long_and_scaled_back(run_dir, results):
     assert list(ts.columns) == ["scenario", "rep", "week", "date", "financial_year",
                                 "metric", "value"]
     assert len(ts) == 3 * REPS * len(METRICS) * YEARS * 52
-    raw = np.load(job_file(run_dir, "homecare_fee_uplift", 1))
+    with np.load(job_file(run_dir, "homecare_fee_uplift", 1)) as arrays:
+        raw = arrays["metrics"]
     for i, metric in enumerate(METRICS):
         rows = ts[(ts.scenario == "homecare_fee_uplift") & (ts.rep == 1)
                   & (ts.metric == metric.name)].sort_values("week")
@@ -124,6 +125,23 @@ def test_timeseries_is_long_and_scaled_back(run_dir, results):
     dates = ts[(ts.scenario == "baseline") & (ts.rep == 0) & (ts.metric == "council_spend")]
     assert pd.to_datetime(dates.date).dt.date.iloc[0] == dt.date(2025, 4, 1)
     assert list(dates.financial_year.unique()) == ["2025-26", "2026-27"]
+
+
+def test_by_district_splits_the_county_figures(run_dir, results, params):
+    """by_district.parquet: every district, week and replication, summing to the county's
+    timeseries (both scaled back)."""
+    frame = pd.read_parquet(run_dir / BY_DISTRICT_FILE)
+    districts = params["county.districts"]
+    assert len(frame) == 3 * REPS * len(BY_DISTRICT) * len(districts) * YEARS * 52
+    assert set(frame.district) == set(districts)
+    ts = results.timeseries
+    for metric in BY_DISTRICT:
+        split = frame[frame.metric == metric].groupby(["scenario", "rep", "week"]).value.sum()
+        county = ts[ts.metric == metric].set_index(["scenario", "rep", "week"]).value
+        np.testing.assert_allclose(split.sort_index(), county.sort_index(), rtol=1e-9,
+                                   atol=1e-6)
+    waiting = frame[frame.metric == "people_waiting"].groupby("district").value.sum()
+    assert (waiting > 0).sum() >= 2  # a real split, not everything in one district
 
 
 def _by_rep(ts: pd.DataFrame) -> pd.DataFrame:
@@ -227,7 +245,7 @@ def test_a_failing_run_is_marked_failed(tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise RuntimeError("model crashed")
 
-    monkeypatch.setattr(sim.model, "simulate", crash)
+    monkeypatch.setattr(sim.model, "simulate_arrays", crash)
     plan = plan_run([SCENARIOS / "baseline.yaml"], reps=1, years=1, scale=SCALE, out=tmp_path)
     with pytest.raises(JobFailedError):
         execute(plan, ["caremarket", "run"])
@@ -260,14 +278,14 @@ def test_an_interrupted_run_resumes_with_identical_results(tmp_path, monkeypatch
 
 
 def test_an_interrupt_is_recorded_with_the_jobs_that_finished(tmp_path, monkeypatch):
-    real = sim.model.simulate
+    real = sim.model.simulate_arrays
 
     def interrupt_second(params, scenario, seed, weeks, scale=1.0):
         if seed.spawn_key == (1,):
             raise KeyboardInterrupt
         return real(params, scenario, seed, weeks, scale)
 
-    monkeypatch.setattr(sim.model, "simulate", interrupt_second)
+    monkeypatch.setattr(sim.model, "simulate_arrays", interrupt_second)
     plan = plan_run([SCENARIOS / "baseline.yaml"], reps=2, years=1, scale=SCALE, out=tmp_path)
     with pytest.raises(KeyboardInterrupt):
         execute(plan, ["caremarket", "run"])

@@ -94,13 +94,15 @@ def test_jobs_write_their_own_files_and_resume(tmp_path, serial, params, scenari
     first = run_ensemble(scenarios, params, reps=2, seed=SEED, weeks=WEEKS, scale=SCALE,
                          run_dir=tmp_path, progress=lambda done, total: progress.append(done))
     files = sorted(p.name for p in (tmp_path / "jobs").iterdir())
-    assert files == ["baseline__r0.npy", "baseline__r1.npy", "ensemble.json",
-                     "homecare_fee_uplift__r0.npy", "homecare_fee_uplift__r1.npy"]
+    assert files == ["baseline__r0.npz", "baseline__r1.npz", "ensemble.json",
+                     "homecare_fee_uplift__r0.npz", "homecare_fee_uplift__r1.npz"]
     assert progress == [0, 1, 2, 3, 4]
     assert {r.status for r in first.results.values()} == {"ran"}
-    assert all(r.values is None for r in first.results.values())  # nothing kept in memory
-    np.testing.assert_array_equal(np.load(job_file(tmp_path, "homecare_fee_uplift", 1)),
-                                  serial.raw("homecare_fee_uplift", 1))
+    assert all(r.arrays is None for r in first.results.values())  # nothing kept in memory
+    with np.load(job_file(tmp_path, "homecare_fee_uplift", 1)) as saved:
+        for name in ("metrics", "by_district"):
+            np.testing.assert_array_equal(saved[name],
+                                          serial.raw("homecare_fee_uplift", 1, name))
 
     job_file(tmp_path, "baseline", 1).unlink()
     again = run_ensemble(scenarios, params, reps=2, seed=SEED, weeks=WEEKS, scale=SCALE,
@@ -121,20 +123,20 @@ def test_a_folder_of_other_inputs_is_refused(tmp_path, params, scenarios):
 
 def test_a_failing_job_stops_the_ensemble_and_keeps_finished_jobs(tmp_path, monkeypatch,
                                                                   params, scenarios):
-    real = sim.model.simulate
+    real = sim.model.simulate_arrays
 
     def fail_on_second_replication(params, scenario, seed, weeks, scale=1.0):
         if seed.spawn_key == (1,):
             raise RuntimeError("boom")
         return real(params, scenario, seed, weeks, scale)
 
-    monkeypatch.setattr(sim.model, "simulate", fail_on_second_replication)
+    monkeypatch.setattr(sim.model, "simulate_arrays", fail_on_second_replication)
     with pytest.raises(JobFailedError, match="replication 1 failed: RuntimeError: boom") as info:
         run_ensemble(scenarios, params, reps=2, seed=SEED, weeks=WEEKS, scale=SCALE,
                      run_dir=tmp_path)
     assert set(info.value.results) == {("baseline", 0), ("homecare_fee_uplift", 0)}
     left = sorted(p.name for p in (tmp_path / "jobs").iterdir())
-    assert left == ["baseline__r0.npy", "ensemble.json", "homecare_fee_uplift__r0.npy"]
+    assert left == ["baseline__r0.npz", "ensemble.json", "homecare_fee_uplift__r0.npz"]
 
 
 @pytest.mark.parametrize("bad", [{"reps": 0}, {"weeks": -1}, {"scale": 0.0}, {"jobs": 0}])

@@ -100,7 +100,8 @@ def build_figures(data: RunData, metrics: Sequence[str]) -> dict[str, Callable[[
 
 def write_figures(run_dir: Path | str, formats: Sequence[str] = DEFAULT_FORMATS,
                   metrics: Iterable[str] | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> list[Path]:
+                  progress: Callable[[int, int], None] | None = None,
+                  on_figure: Callable[[str, Figure], None] | None = None) -> list[Path]:
     """Draw a completed run's figures from its results folder into ``<run>/figures/``.
 
     Everything is checked before anything is written; each file is written atomically.
@@ -110,6 +111,8 @@ def write_figures(run_dir: Path | str, formats: Sequence[str] = DEFAULT_FORMATS,
         formats: file formats, from ``FORMATS``.
         metrics: metrics of the fan and paired-difference charts (default ``HEADLINE``).
         progress: called as ``progress(done, total)`` after each figure.
+        on_figure: called as ``on_figure(stem, figure)`` with each figure once saved (the
+            report embeds them so, without drawing them again).
 
     Returns:
         The files written.
@@ -135,7 +138,10 @@ def write_figures(run_dir: Path | str, formats: Sequence[str] = DEFAULT_FORMATS,
     folder = Path(run_dir) / FIGURES_FOLDER
     written = []
     for done, (stem, build) in enumerate(figures.items(), start=1):
-        written += save(build(), folder / stem, formats)
+        figure = build()
+        written += save(figure, folder / stem, formats)
+        if on_figure:
+            on_figure(stem, figure)
         if progress:
             progress(done, len(figures))
     log.info("wrote %d figure files to %s", len(written), folder)

@@ -2,7 +2,8 @@
 
 ``load_run`` checks the folder (``sim.results.read_results``), reads the weekly values of
 the metrics the figures need from ``timeseries.parquet`` into (scenario x replication x
-week) arrays, and reads each resolved scenario's start dates (``scenarios/*.yaml``) and the
+week) arrays and the ``BY_DISTRICT`` metrics from ``by_district.parquet`` into (scenario x
+replication x district x week) arrays, and reads each resolved scenario's start dates (``scenarios/*.yaml``) and the
 baseline and discount rate that made the run's comparison tables.
 """
 
@@ -22,11 +23,18 @@ import yaml
 from ..calendar import week_dates
 from ..compare import DISCOUNT_RATE_PARAM
 from ..errors import InputError, Problem
-from ..metrics import BY_NAME
-from ..results import PARAMETERS_FILE, SCENARIOS_FOLDER, TIMESERIES, read_results
+from ..metrics import BY_DISTRICT, BY_NAME
+from ..results import (
+    BY_DISTRICT_FILE,
+    PARAMETERS_FILE,
+    SCENARIOS_FOLDER,
+    TIMESERIES,
+    read_results,
+)
 from ..summary import PERCENTILES, PERIOD_DISCOUNTED, Periods
 
 TIMESERIES_COLUMNS = ["scenario", "rep", "week", "metric", "value"]
+BY_DISTRICT_COLUMNS = ["scenario", "rep", "week", "metric", "district", "value"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,8 @@ class RunData:
     baseline: str  # the scenario the comparison tables are against
     dates: np.ndarray  # datetime64[D], the first day of each week
     weekly: dict[str, np.ndarray]  # metric -> (scenario x replication x week)
+    districts: tuple[str, ...]  # in the county's order
+    by_district: dict[str, np.ndarray]  # BY_DISTRICT metric -> (scen. x rep. x district x week)
     starts: dict[str, tuple[dt.date, ...]]  # scenario -> intervention and change starts
     summary: pd.DataFrame
     deltas: pd.DataFrame
@@ -53,6 +63,11 @@ class RunData:
     def values(self, metric: str, scenario: str) -> np.ndarray:
         """Weekly values of one scenario: (replication x week)."""
         return self.weekly[metric][self.scenarios.index(scenario)]
+
+    def district_values(self, metric: str, scenario: str) -> np.ndarray:
+        """Weekly values of a ``BY_DISTRICT`` metric in one scenario:
+        (replication x district x week)."""
+        return self.by_district[metric][self.scenarios.index(scenario)]
 
     def paired(self, metric: str, scenario: str) -> np.ndarray:
         """Paired weekly differences, scenario_r - baseline_r: (replication x week)."""
@@ -88,12 +103,15 @@ def load_run(run_dir: Path | str, metrics: Iterable[str]) -> RunData:
     scenarios = tuple(manifest["scenarios"])
     comparison = manifest.get("comparison") or {}
     dates = week_dates(dt.date.fromisoformat(manifest["start_date"]), int(manifest["weeks"]))
+    districts, by_district = _by_district(run_dir / BY_DISTRICT_FILE, scenarios,
+                                          int(manifest["reps"]), len(dates))
     return RunData(
         run_id=str(manifest.get("run_id", run_dir.name)), reps=int(manifest["reps"]),
         scenarios=scenarios, baseline=comparison.get("baseline", scenarios[0]),
         dates=np.array(dates, dtype="datetime64[D]"),
         weekly=_weekly(run_dir / TIMESERIES, scenarios, int(manifest["reps"]), len(dates),
                        list(dict.fromkeys(metrics))),
+        districts=districts, by_district=by_district,
         starts={name: _starts(run_dir / SCENARIOS_FOLDER / f"{name}.yaml")
                 for name in scenarios},
         summary=results.summary, deltas=results.deltas,
@@ -104,8 +122,11 @@ def load_run(run_dir: Path | str, metrics: Iterable[str]) -> RunData:
 def _weekly(path: Path, scenarios: Sequence[str], reps: int, weeks: int,
             metrics: list[str]) -> dict[str, np.ndarray]:
     """The metrics' weekly values, each (scenario x replication x week)."""
-    frame = pq.read_table(path, columns=TIMESERIES_COLUMNS,
-                          filters=[("metric", "in", metrics)]).to_pandas()
+    try:
+        frame = pq.read_table(path, columns=TIMESERIES_COLUMNS,
+                              filters=[("metric", "in", metrics)]).to_pandas()
+    except (OSError, ValueError) as exc:
+        raise InputError(Problem(str(path), "", f"unreadable: {exc}")) from None
     lacking = sorted(set(metrics) - set(frame.metric))
     if lacking:
         raise InputError(Problem(str(path), "", f"lacks metrics {', '.join(lacking)} (an "
@@ -120,6 +141,32 @@ def _weekly(path: Path, scenarios: Sequence[str], reps: int, weeks: int,
         raise InputError(Problem(str(path), "", "incomplete: some scenario, replication, "
                                  "metric or week is missing; rerun the scenarios"))
     return dict(zip(metrics, values, strict=True))
+
+
+def _by_district(path: Path, scenarios: Sequence[str], reps: int,
+                 weeks: int) -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
+    """The districts (in the file's order) and the ``BY_DISTRICT`` metrics' weekly values,
+    each (scenario x replication x district x week)."""
+    try:
+        frame = pq.read_table(path, columns=BY_DISTRICT_COLUMNS).to_pandas()
+    except FileNotFoundError:
+        raise InputError(Problem(str(path), "", "missing (runs before by-district results "
+                                 "were recorded lack it); rerun the scenarios")) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(Problem(str(path), "", f"unreadable: {exc}")) from None
+    districts = tuple(pd.unique(frame.district))
+    codes = [pd.Categorical(frame[column], categories=list(categories)).codes
+             for column, categories in (("metric", BY_DISTRICT), ("scenario", scenarios),
+                                        ("district", districts))]
+    r, w = frame.rep.to_numpy(), frame.week.to_numpy()
+    keep = (np.min(codes, axis=0) >= 0) & (r >= 0) & (r < reps) & (w >= 0) & (w < weeks)
+    values = np.full((len(BY_DISTRICT), len(scenarios), reps, len(districts), weeks), np.nan)
+    m, s, d = (c[keep] for c in codes)
+    values[m, s, r[keep], d, w[keep]] = frame.value.to_numpy()[keep]
+    if np.isnan(values).any():
+        raise InputError(Problem(str(path), "", "incomplete: some scenario, replication, "
+                                 "metric, district or week is missing; rerun the scenarios"))
+    return districts, dict(zip(BY_DISTRICT, values, strict=True))
 
 
 def _starts(path: Path) -> tuple[dt.date, ...]:

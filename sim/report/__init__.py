@@ -34,12 +34,20 @@ from . import sections, text
 from .assumptions import assumptions_section, intervention_defaults
 from .page import page
 
-__all__ = ["REPORT", "render_report", "write_report"]
+__all__ = ["REPORT", "EmbeddedFigure", "embed", "render_report", "write_report"]
 
 log = logging.getLogger(__name__)
 
 REPORT = "report.html"
 REPORT_PNG_DPI = 110  # sharp on screens and A4, small enough to email
+
+
+@dataclass(frozen=True)
+class EmbeddedFigure:
+    """A figure ready for the page."""
+
+    uri: str  # data:image/png;base64,...
+    caption: str
 
 
 @dataclass
@@ -89,38 +97,37 @@ def read_inputs(run_dir: Path | str) -> ReportInputs:
     return ReportInputs(results, documents, _read_json(folder / PARAMETERS_FILE))
 
 
-def _periods(summary: pd.DataFrame) -> list[str]:
+def reporting_periods(summary: pd.DataFrame) -> list[str]:
+    """The periods the headline tables show: the first financial year and the whole run."""
     first = str(summary.financial_year.iloc[0])
     return [first, PERIOD_ALL] if first != PERIOD_ALL else [PERIOD_ALL]
 
 
-def _png_uri(figure: matplotlib.figure.Figure) -> str:
+def embed(figure: matplotlib.figure.Figure) -> EmbeddedFigure:
+    """A figure as the report shows it: a PNG ``data:`` URI and its caption."""
     buffer = io.BytesIO()
     with matplotlib.rc_context(RC):
         figure.savefig(buffer, format="png", dpi=REPORT_PNG_DPI,
                        metadata={"Software": "caremarket"})
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _caption(figure: matplotlib.figure.Figure) -> str:
+    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     lines = [t.get_text() for t in figure.texts if t.get_gid() == "caption"]
-    return " ".join(" ".join(lines).split())
+    return EmbeddedFigure(uri, " ".join(" ".join(lines).split()))
 
 
-def figures_section(run_dir: Path) -> str:
-    """Every figure of the run, drawn from its results folder, embedded as PNG."""
-    data = load_run(run_dir, (*HEADLINE, *FIGURE_METRICS))
-    blocks = []
-    for stem, build in build_figures(data, HEADLINE).items():
-        figure = build()
-        blocks.append(sections.figure_block(_png_uri(figure), _caption(figure), stem))
-    return "".join(blocks)
+def figures_section(run_dir: Path, drawn: dict[str, EmbeddedFigure] | None = None) -> str:
+    """Every figure of the run, embedded as PNG: ``drawn`` (by file stem, as ``embed``
+    made them while writing ``figures/``), else drawn here from the results folder."""
+    if drawn is None:
+        data = load_run(run_dir, (*HEADLINE, *FIGURE_METRICS))
+        drawn = {stem: embed(build()) for stem, build in build_figures(data, HEADLINE).items()}
+    return "".join(sections.figure_block(f.uri, f.caption, stem) for stem, f in drawn.items())
 
 
-def _section_list(inputs: ReportInputs) -> list[tuple[str, str, str]]:
+def _section_list(inputs: ReportInputs,
+                  drawn: dict[str, EmbeddedFigure] | None) -> list[tuple[str, str, str]]:
     results = inputs.results
     manifest, reps = results.manifest, int(results.manifest["reps"])
-    periods = _periods(results.summary)
+    periods = reporting_periods(results.summary)
     table = headline(results.summary, results.deltas, HEADLINE, periods)
     defaults = {d["name"]: {e["which"]: intervention_defaults(e["which"])
                             for e in d.get("interventions") or []} for d in inputs.documents}
@@ -133,7 +140,7 @@ def _section_list(inputs: ReportInputs) -> list[tuple[str, str, str]]:
         ("scenarios", "Scenarios", "".join(sections.scenario_block(d, defaults[d["name"]])
                                            for d in inputs.documents)),
         ("headline", "Headline tables", sections.headline_table(table, periods, reps)),
-        ("figures", "Figures", figures_section(results.run_dir)),
+        ("figures", "Figures", figures_section(results.run_dir, drawn)),
         ("assumptions", "Assumptions that drive the result",
          assumptions_section(inputs.documents, inputs.parameters, manifest)),
         ("reproducibility", "Reproducibility", sections.reproducibility(manifest,
@@ -141,8 +148,10 @@ def _section_list(inputs: ReportInputs) -> list[tuple[str, str, str]]:
     ]
 
 
-def render_report(run_dir: Path | str) -> str:
-    """The report of a completed run as an HTML document.
+def render_report(run_dir: Path | str,
+                  drawn: dict[str, EmbeddedFigure] | None = None) -> str:
+    """The report of a completed run as an HTML document (``drawn``: the figures, if
+    already drawn with ``embed``).
 
     Raises:
         InputError: not a completed run, or a file is missing or unreadable (naming it).
@@ -152,18 +161,20 @@ def render_report(run_dir: Path | str) -> str:
     subtitle = (f"Run {manifest.get('run_id')}: {len(manifest['scenarios'])} scenarios "
                 f"(baseline included), {manifest['reps']} replications, {manifest['years']} "
                 f"years from {manifest['start_date']}, scale {manifest['scale']}.")
-    return page("Care market scenarios: results", subtitle, _section_list(inputs))
+    return page("Care market scenarios: results", subtitle, _section_list(inputs, drawn))
 
 
-def write_report(run_dir: Path | str) -> Path:
+def write_report(run_dir: Path | str,
+                 drawn: dict[str, EmbeddedFigure] | None = None) -> Path:
     """Write ``<run>/report.html`` atomically from a completed results folder; its path.
+    ``drawn``: the figures, if already drawn with ``embed`` (else drawn here).
 
     Nothing is written unless everything could be read and drawn.
 
     Raises:
         InputError: not a completed run, or a file is missing or unreadable (naming it).
     """
-    document = render_report(run_dir)
+    document = render_report(run_dir, drawn)
     path = Path(run_dir) / REPORT
     with atomic_path(path) as tmp:
         tmp.write_text(document, encoding="utf-8")
