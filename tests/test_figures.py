@@ -7,19 +7,23 @@ folder's files, then check the files and the command.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import SMALL_RUN
 from matplotlib.dates import date2num
+from matplotlib.text import Annotation
 
 import cli
 from sim.figures import (
@@ -35,10 +39,12 @@ from sim.figures import (
 )
 from sim.figures.charts import (
     FIGURE_METRICS,
+    MARKET_HIGHLIGHTS,
     MARKET_METRICS,
     NEED_METRICS,
     SPEND_COMPONENTS,
 )
+from sim.figures.style import MAX_OVERLAID, RC
 from sim.metrics import BY_NAME, HEADLINE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,6 +197,188 @@ def test_every_figure_names_its_source_in_a_caption(data):
     for stem, build in build_figures(data, ["council_spend"]).items():
         text = caption(build())
         assert f"caremarket run {data.run_id}, {REPS} replications" in text, stem
+
+
+# --- many scenarios -------------------------------------------------------------------
+
+MANY = 20  # scenarios besides the baseline, as in the scenario library
+LONG = " and a long tail so that the label has to wrap over lines"
+
+
+def widen(data, count: int):
+    """The small run with ``count`` scenarios besides the baseline: copies of its two,
+    each scaled by its own factor (so every scenario differs), named and labelled afresh;
+    every weekly array is copied along its scenario axis and every table's rows."""
+    sources = [data.others[i % len(data.others)] for i in range(count)]
+    names = [f"{source}_{i:02d}" for i, source in enumerate(sources, start=1)]
+    picks = [data.scenarios.index(s) for s in (data.baseline, *sources)]
+    factors = np.array([1.0, *(1 + 0.02 * np.arange(1, count + 1))])
+    renamed = dict(zip(names, sources, strict=True))
+    changes = {"scenarios": (data.baseline, *names),
+               "starts": {data.baseline: data.starts[data.baseline],
+                          **{n: data.starts[s] for n, s in renamed.items()}}}
+    for field in dataclasses.fields(data):
+        value = getattr(data, field.name)
+        if isinstance(value, dict) and value and all(
+                isinstance(v, np.ndarray) and v.shape[:1] == (len(data.scenarios),)
+                for v in value.values()):
+            changes[field.name] = {
+                k: v[picks] * factors.reshape(-1, *[1] * (v.ndim - 1))
+                for k, v in value.items()}
+    for name in ("summary", "deltas", "decision"):
+        table = getattr(data, name)
+        copies = [table[table.scenario == data.baseline]]
+        for i, (new, source) in enumerate(renamed.items(), start=1):
+            rows = table[table.scenario == source].assign(scenario=new)
+            if "label" in rows and name == "decision":
+                rows = rows.assign(label=f"Scenario {i}: {source}" + LONG * (i % 3 == 0))
+            copies.append(rows)
+        changes[name] = pd.concat([c for c in copies if len(c)], ignore_index=True)
+    return dataclasses.replace(data, **changes)
+
+
+@pytest.fixture(scope="module")
+def many(data):
+    return widen(data, MANY)
+
+
+def label_of(many, scenario: str) -> str:
+    return many.decision.set_index("scenario").label[scenario]
+
+
+def visible(figure) -> list:
+    return [ax for ax in figure.axes if ax.get_visible()]
+
+
+def draws(figure) -> None:
+    """The figure draws (its layout and ticks made) without error."""
+    with matplotlib.rc_context(RC):
+        figure.savefig(io.BytesIO(), format="png", dpi=30)
+
+
+def test_a_few_scenarios_share_one_axes_and_more_get_a_panel_each(data):
+    assert len(fan_chart(widen(data, MAX_OVERLAID), "council_spend").axes) == 1
+    assert len(visible(fan_chart(widen(data, MAX_OVERLAID + 1), "council_spend"))) == \
+        MAX_OVERLAID + 1
+
+
+def test_many_scenarios_fan_chart_is_a_panel_each_against_the_baseline(many):
+    metric, spec = "people_waiting", BY_NAME["people_waiting"]
+    figure = fan_chart(many, metric)
+    panels = visible(figure)
+    assert len(panels) == MANY
+    assert figure.get_suptitle() == spec.label and spec.unit in figure.get_supylabel()
+    assert len(figure.legends) == 1 and len(figure.legends[0].get_texts()) <= 6
+    base = np.median(many.values(metric, many.baseline), axis=0)
+    for ax, scenario in zip(panels, many.others):
+        assert " ".join(ax.get_title(loc="left").split()) == label_of(many, scenario)
+        assert ax.get_legend() is None and ax.get_shared_y_axes().joined(ax, panels[0])
+        lines = by_gid(ax.lines, "line")
+        assert list(lines) == [scenario]
+        np.testing.assert_allclose(lines[scenario].get_ydata(),
+                                   np.median(many.values(metric, scenario), axis=0))
+        np.testing.assert_allclose(by_gid(ax.lines, "reference")["baseline"].get_ydata(),
+                                   base)
+        assert list(by_gid(ax.collections, "band")) == [scenario]
+        assert list(by_gid(ax.collections, "reference_band")) == ["baseline"]
+        assert set(by_gid(ax.lines, "start")) == {scenario}
+    assert max(len(ax.get_title(loc="left").splitlines()) for ax in panels) <= 3
+    assert "One panel per scenario" in caption(figure)
+    draws(figure)
+
+
+def test_many_scenarios_difference_chart_is_a_panel_each_with_a_zero_line(many):
+    metric = "unmet_need_hours"
+    figure = difference_chart(many, metric)
+    panels = visible(figure)
+    assert len(panels) == MANY
+    assert BY_NAME[metric].label in figure.get_suptitle()
+    assert "hours per week" in figure.get_supylabel()
+    assert len(figure.legends[0].get_texts()) <= 6
+    for ax, scenario in zip(panels, many.others):
+        assert any(line.get_gid() == "zero" for line in ax.lines)
+        np.testing.assert_allclose(by_gid(ax.lines, "line")[scenario].get_ydata(),
+                                   many.paired(metric, scenario).mean(axis=0))
+    draws(figure)
+
+
+def test_many_scenarios_plane_numbers_every_mean_with_a_key(many):
+    figure = cost_outcome_plane(many)
+    ax, key = figure.axes
+    means = by_gid(ax.collections, "mean")
+    assert sorted(means) == sorted(by_gid(ax.collections, "reps")) == sorted(many.others)
+    numbers = {t.get_gid().split(":", 1)[1]: t for t in ax.texts
+               if isinstance(t, Annotation)}
+    keys = by_gid(key.texts, "key")
+    assert list(numbers) == list(keys) == list(many.others)
+    for number, scenario in enumerate(many.others, start=1):
+        assert numbers[scenario].get_text() == str(number)
+        assert numbers[scenario].xy == pytest.approx(tuple(means[scenario].get_offsets()[0]))
+        assert " ".join(keys[scenario].get_text().split()) == label_of(many, scenario)
+        assert by_gid(key.texts, "key_number")[scenario].get_text() == str(number)
+    stress = set(many.decision.scenario[many.decision.stress_test.astype(str) == "True"])
+    assert stress and stress < set(many.others)
+    for scenario, mean in means.items():
+        white = tuple(mean.get_facecolor()[0][:3]) == (1.0, 1.0, 1.0)
+        assert white == (scenario in stress)  # stress tests: open markers
+    assert len(key.get_legend().get_texts()) == 3
+    assert "GBP" in ax.get_ylabel() and BY_NAME["wellbeing_weeks"].unit in ax.get_xlabel()
+    draws(figure)
+    renderer = figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in numbers.values()]
+    overlaps = sum(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert overlaps <= 1
+
+
+def test_many_scenarios_market_panels_pick_out_those_furthest_from_the_baseline(many):
+    figure = market_dynamics(many)
+    panels = visible(figure)
+    assert [ax.get_title() for ax in panels] == [BY_NAME[m].label for m in MARKET_METRICS]
+    for ax, metric in zip(panels, MARKET_METRICS):
+        assert BY_NAME[metric].unit in ax.get_ylabel()
+        medians = {s: np.median(many.values(metric, s).cumsum(axis=1)
+                                if BY_NAME[metric].aggregate == "sum"
+                                else many.values(metric, s), axis=0)
+                   for s in many.scenarios}
+        distance = {s: np.abs(medians[s] - medians["baseline"]).mean() for s in many.others}
+        chosen = [s for s in sorted(many.others, key=lambda s: -distance[s])
+                  if distance[s] > 0][:MARKET_HIGHLIGHTS]
+        lines = by_gid(ax.lines, "line")
+        assert list(lines) == ["baseline", *chosen]
+        assert sorted(by_gid(ax.lines, "context")) == \
+            sorted(set(many.others) - set(chosen))
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["baseline", *chosen]
+    assert f"the {MARKET_HIGHLIGHTS} furthest from baseline" in caption(figure)
+    draws(figure)
+
+
+def test_many_scenarios_spend_is_a_row_of_bars_each(many):
+    figure = spend_components(many)
+    left, right = figure.axes
+    totals = many.summary[many.summary.financial_year == "all"].set_index(
+        ["scenario", "metric"])["mean"]
+    changes = many.deltas[many.deltas.financial_year == "all"].set_index(
+        ["scenario", "metric"])["mean"]
+    labels = ["baseline", *(label_of(many, s) for s in many.others)]
+    assert [" ".join(t.get_text().split()) for t in left.get_yticklabels()] == labels
+    for component in SPEND_COMPONENTS:
+        bars = [p for p in left.patches if p.get_gid() == f"bars:{component}"]
+        assert [p.get_width() for p in bars] == \
+            pytest.approx([totals[(s, component)] for s in many.scenarios])
+        assert [p.get_y() + p.get_height() / 2 for p in bars] == \
+            pytest.approx(range(len(many.scenarios)))
+    net = by_gid(right.collections, "net")
+    assert list(net) == list(many.others)
+    for scenario, point in net.items():
+        assert point.get_offsets()[0][0] == pytest.approx(changes[(scenario, "council_spend")])
+    assert "GBP" in left.get_xlabel() and "GBP" in right.get_xlabel()
+    assert len(figure.legends[0].get_texts()) == len(SPEND_COMPONENTS)
+    draws(figure)
+
+
+def test_every_figure_of_many_scenarios_names_its_source(many):
+    for stem, build in build_figures(many, ["council_spend"]).items():
+        assert f"caremarket run {many.run_id}, {REPS} replications" in caption(build()), stem
 
 
 # --- files and the command ------------------------------------------------------------
