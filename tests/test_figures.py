@@ -33,19 +33,18 @@ from sim.figures import (
     fan_chart,
     load_run,
     market_dynamics,
+    need_by_district,
     spend_components,
-    unmet_need_and_waiting,
     write_figures,
 )
 from sim.figures.charts import (
     FIGURE_METRICS,
     MARKET_HIGHLIGHTS,
     MARKET_METRICS,
-    NEED_METRICS,
     SPEND_COMPONENTS,
 )
 from sim.figures.style import MAX_OVERLAID, RC
-from sim.metrics import BY_NAME, HEADLINE
+from sim.metrics import BY_DISTRICT, BY_NAME, HEADLINE
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -185,12 +184,48 @@ def test_money_chart_bars_are_the_whole_run_totals_of_summary_csv(data, run_dir)
     assert "GBP" in left.get_ylabel()
 
 
-def test_unmet_need_and_waiting_says_districts_are_not_recorded(data):
-    figure = unmet_need_and_waiting(data)
-    assert [ax.get_title() for ax in figure.axes] == [BY_NAME[m].label for m in NEED_METRICS]
-    for ax in figure.axes:
-        assert sorted(by_gid(ax.lines, "line")) == sorted(NAMES)
-    assert "district is not yet recorded" in caption(figure)
+def district_averages(run_dir: Path, metric: str, scenario: str) -> pd.DataFrame:
+    """(replication x district) weekly averages over the run, from by_district.parquet."""
+    frame = pd.read_parquet(run_dir / "by_district.parquet")
+    rows = frame[(frame.metric == metric) & (frame.scenario == scenario)]
+    return rows.groupby(["rep", "district"], sort=False).value.mean().unstack("district")
+
+
+def test_need_by_district_has_a_dot_per_scenario_and_district(data, run_dir):
+    figure = need_by_district(data)
+    axes = [ax for ax in figure.axes if ax.get_title()]
+    assert [ax.get_title() for ax in axes] == [BY_NAME[m].label for m in BY_DISTRICT]
+    ticks = sorted(axes[0].get_yticklabels(), key=lambda t: -t.get_position()[1])
+    assert [t.get_text() for t in ticks] == list(data.districts)  # first at the top
+    for ax, metric in zip(axes, BY_DISTRICT, strict=True):
+        assert BY_NAME[metric].unit in ax.get_xlabel()
+        dots = {c.get_label(): c for c in ax.containers}
+        assert sorted(dots) == sorted(NAMES)
+        for scenario in NAMES:
+            x = dots[scenario].lines[0].get_xdata()
+            expected = district_averages(run_dir, metric, scenario)[list(data.districts)]
+            np.testing.assert_allclose(x, np.median(expected.to_numpy(), axis=0))
+    assert "5th-95th percentile" in caption(figure)
+
+
+def test_need_by_district_with_many_scenarios_is_a_table_of_changes(many):
+    figure = need_by_district(many)
+    axes = [ax for ax in figure.axes if ax.get_title()]
+    assert len(axes) == len(BY_DISTRICT)
+    for ax, metric in zip(axes, BY_DISTRICT, strict=True):
+        assert ax.get_title().startswith(BY_NAME[metric].label)
+        assert len(ax.get_yticklabels()) == MANY
+        assert len(ax.get_xticklabels()) == len(many.districts)
+        (image,) = ax.images
+        changes = np.asarray(image.get_array())
+        assert changes.shape == (MANY, len(many.districts))
+        scenario = many.others[-1]
+        expected = (many.district_values(metric, scenario).mean(axis=-1) -
+                    many.district_values(metric, many.baseline).mean(axis=-1)).mean(axis=0)
+        np.testing.assert_allclose(changes[-1], expected)
+        cells = [t for t in ax.texts if (t.get_gid() or "").startswith("cell:")]
+        assert len(cells) == changes.size
+    assert "paired change" in caption(figure)
 
 
 def test_every_figure_names_its_source_in_a_caption(data):
@@ -386,7 +421,7 @@ def test_every_figure_of_many_scenarios_names_its_source(many):
 def test_write_figures_writes_each_format_atomically(copy):
     paths = write_figures(copy, formats=("png", "svg", "pdf"), metrics=["council_spend"])
     stems = {"fan_council_spend", "difference_council_spend", "cost_outcome",
-             "market_dynamics", "council_spend_components", "unmet_need_waiting"}
+             "market_dynamics", "council_spend_components", "need_by_district"}
     assert {p.stem for p in paths} == stems and len(paths) == 3 * len(stems)
     assert sorted(p.name for p in (copy / "figures").iterdir()) == sorted(p.name for p in paths)
     for path in paths:

@@ -11,8 +11,8 @@
   replication plus the mean (present values over the run);
 - ``market_dynamics``: beds, occupancy, entries, exits, failures and vacancy rates;
 - ``council_spend_components``: where the money goes, baseline against each scenario;
-- ``unmet_need_waiting``: unmet need and people waiting (whole county: the model does not
-  yet record them by district).
+- ``need_by_district``: unmet need and people waiting by district, each scenario against
+  the baseline (from ``by_district.parquet``).
 
 The chart functions in ``sim.figures.charts`` take ``load_run(run_dir, metrics)`` and return
 matplotlib Figures, for notebooks and tests.
@@ -39,14 +39,14 @@ from .charts import (
     fan_chart,
     market_dynamics,
     spend_components,
-    unmet_need_and_waiting,
 )
 from .data import RunData, load_run
+from .districts import need_by_district
 from .style import RC
 
 __all__ = ["FIGURES_FOLDER", "FORMATS", "RunData", "build_figures", "cost_outcome_plane",
            "difference_chart", "fan_chart", "load_run", "market_dynamics",
-           "spend_components", "unmet_need_and_waiting", "write_figures"]
+           "need_by_district", "spend_components", "write_figures"]
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def build_figures(data: RunData, metrics: Sequence[str]) -> dict[str, Callable[[
         figures["cost_outcome"] = lambda: cost_outcome_plane(data)
     figures["market_dynamics"] = lambda: market_dynamics(data)
     figures["council_spend_components"] = lambda: spend_components(data)
-    figures["unmet_need_waiting"] = lambda: unmet_need_and_waiting(data)
+    figures["need_by_district"] = lambda: need_by_district(data)
     return figures
 
 

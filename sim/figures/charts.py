@@ -67,7 +67,6 @@ MARKET_METRICS = ("care_home_beds", "care_home_occupancy", "provider_entries",
                   "workforce_vacancy_rate_care_homes", "workforce_vacancy_rate_homecare")
 MARKET_COLUMNS = 4
 SPEND_COMPONENTS = tuple(m.name for m in METRICS if m.name.startswith(f"{COUNCIL_COST}_"))
-NEED_METRICS = ("unmet_need_hours", "people_waiting")
 PLANE_METRICS = (COUNCIL_COST, OUTCOME)
 COMPONENT_HATCHES = ("", "//", "..", "xx", "\\\\", "++", "--")
 COMPONENT_SHADES = ("#4d4d4d", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#bdbdbd",
@@ -78,7 +77,7 @@ REP_POINT_ALPHA = 0.55
 BAR_WIDTH = 0.7
 BANDS = "Lines: median; shaded: 5th-95th percentile over replications"
 STARTS = "dotted vertical lines: when each scenario's interventions and changes start"
-FIGURE_METRICS = (*MARKET_METRICS, *SPEND_COMPONENTS, *NEED_METRICS, *PLANE_METRICS)
+FIGURE_METRICS = (*MARKET_METRICS, *SPEND_COMPONENTS, *PLANE_METRICS)
 # many scenarios (more than MAX_OVERLAID)
 PANEL_EXTRA = 1.3  # inches of a small multiple beyond its panels: title, legend, caption
 PANEL_STARTS = ("dotted vertical lines: when the scenario's interventions and changes "
@@ -638,27 +637,3 @@ def _stacked_rows(ax: Axes, table, gid: str) -> None:
         right += np.maximum(widths, 0)
         left += np.minimum(widths, 0)
     ax.grid(axis="y", visible=False)
-
-
-@house_style
-def unmet_need_and_waiting(data: RunData) -> Figure:
-    """Unmet need and people waiting over time: median and p5-p95 band per scenario."""
-    units = "; ".join(f"{BY_NAME[m].label.lower()}: {weekly_unit(m)}" for m in NEED_METRICS)
-    figure = new_figure(WIDE, f"{source(data)} {BANDS}; {STARTS}. Whole county: a split by "
-                              "district is not yet recorded by the model. Units: "
-                              f"{units}.")
-    axes = figure.subplots(1, len(NEED_METRICS))
-    styles = looks(data.scenarios)
-    for ax, metric in zip(axes, NEED_METRICS):
-        for scenario, look in styles.items():
-            low, mid, high = percentiles(data.values(metric, scenario))
-            band(ax, data, low, high, scenario, look)
-            weekly_line(ax, data, mid, scenario, look)
-            mark_starts(ax, data, scenario, look)
-        ax.set_title(BY_NAME[metric].label)
-        value_axis(ax, weekly_unit(metric))
-        date_axis(ax)
-    handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside upper center", ncols=min(len(labels), 4),
-                  title="scenario")
-    return figure
