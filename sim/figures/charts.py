@@ -282,20 +282,23 @@ def _whole_run(table, metrics: tuple[str, ...]):
     return rows.pivot(index="scenario", columns="metric", values="mean")[list(metrics)]
 
 
-def _stacked_bars(ax: Axes, totals) -> None:
-    """One bar per scenario, stacked by component (negative parts stack below zero)."""
-    x = np.arange(len(totals.index))
-    above, below = np.zeros(len(x)), np.zeros(len(x))
-    for i, component in enumerate(totals.columns):
-        heights = totals[component].to_numpy()
-        bottoms = np.where(heights >= 0, above, below)
-        ax.bar(x, heights, BAR_WIDTH, bottom=bottoms, color=COMPONENT_SHADES[i],
-               hatch=COMPONENT_HATCHES[i], edgecolor="white", linewidth=0.5,
-               label=BY_NAME[component].label.split(": ", 1)[-1], gid=f"bars:{component}")
-        above += np.maximum(heights, 0)
-        below += np.minimum(heights, 0)
-    ax.set_xticks(x, totals.index, rotation=30, ha="right")
-    ax.grid(axis="x", visible=False)
+def _stacked_bars(ax: Axes, table, gid: str = "bars", horizontal: bool = False) -> None:
+    """One bar per row of ``table`` (scenarios), stacked by component, negative parts
+    below (or left of) zero; upright with scenario ticks, or horizontal rows."""
+    at = np.arange(len(table.index))
+    up, down = np.zeros(len(at)), np.zeros(len(at))
+    draw = ax.barh if horizontal else ax.bar
+    for i, component in enumerate(table.columns):
+        sizes = table[component].to_numpy()
+        start = np.where(sizes >= 0, up, down)
+        draw(at, sizes, BAR_WIDTH, start, color=COMPONENT_SHADES[i],
+             hatch=COMPONENT_HATCHES[i], edgecolor="white", linewidth=0.5,
+             label=BY_NAME[component].label.split(": ", 1)[-1], gid=f"{gid}:{component}")
+        up += np.maximum(sizes, 0)
+        down += np.minimum(sizes, 0)
+    if not horizontal:
+        ax.set_xticks(at, table.index, rotation=30, ha="right")
+    ax.grid(axis="y" if horizontal else "x", visible=False)
 
 
 def _change_bars(ax: Axes, changes, data: RunData) -> None:
@@ -595,14 +598,14 @@ def _spend_rows(data: RunData) -> Figure:
     left, right = figure.subplots(1, 2, sharey=True)
     y = np.arange(len(rows))
     totals = _whole_run(data.summary, SPEND_COMPONENTS).reindex(rows)
-    _stacked_rows(left, totals, "bars")
+    _stacked_bars(left, totals, "bars", horizontal=True)
     left.set_yticks(y, ticks, fontsize="small")
     left.set_title(f"{spend.label}: where the money goes")
     value_axis(left, spend.unit, "Whole-run total", axis="x")
     figure.legend(*left.get_legend_handles_labels(), loc="outside upper center",
                   ncols=len(SPEND_COMPONENTS), title="component")
     changes = _whole_run(data.deltas, SPEND_COMPONENTS).reindex(rows)
-    _stacked_rows(right, changes.fillna(0.0), "change")
+    _stacked_bars(right, changes.fillna(0.0), "change", horizontal=True)
     net = _whole_run(data.deltas, (COUNCIL_COST,)).reindex(rows)[COUNCIL_COST]
     for i, scenario in enumerate(rows):
         if scenario == data.baseline:
@@ -622,18 +625,3 @@ def _spend_rows(data: RunData) -> Figure:
     value_axis(right, spend.unit, "Whole-run change", axis="x")
     left.set_ylim(len(rows) - 0.5, -0.5)  # the baseline on top; no empty rows
     return figure
-
-
-def _stacked_rows(ax: Axes, table, gid: str) -> None:
-    """One horizontal bar per row, stacked by component (negative parts left of zero)."""
-    y = np.arange(len(table.index))
-    right, left = np.zeros(len(y)), np.zeros(len(y))
-    for i, component in enumerate(table.columns):
-        widths = table[component].to_numpy()
-        starts = np.where(widths >= 0, right, left)
-        ax.barh(y, widths, BAR_WIDTH, left=starts, color=COMPONENT_SHADES[i],
-                hatch=COMPONENT_HATCHES[i], edgecolor="white", linewidth=0.5,
-                label=BY_NAME[component].label.split(": ", 1)[-1], gid=f"{gid}:{component}")
-        right += np.maximum(widths, 0)
-        left += np.minimum(widths, 0)
-    ax.grid(axis="y", visible=False)
