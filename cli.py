@@ -30,6 +30,7 @@ DEFAULT_OUT = "results"
 BENCH_YEARS = 10
 BENCH_REPS = 3
 BENCH_SEED = 0
+BENCH_LIBRARY = "scenarios"
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 INTERRUPTED_EXIT_CODE = 130
 
@@ -517,39 +518,58 @@ def params(prefix: str, params_dir: str | None) -> None:
 
 
 @main.command()
+@click.option("--size", type=click.Choice(["small", "county"]), default="county",
+              show_default=True, help="small: a tenth of the county; county: the default.")
 @click.option("--years", type=int, default=BENCH_YEARS, show_default=True,
               help="Years per replication.")
-@click.option("--scale", type=float, default=DEFAULT_SCALE, show_default=True,
-              help="Share of the county simulated.")
 @click.option("--reps", type=int, default=BENCH_REPS, show_default=True,
-              help="Replications to time.")
+              help="Replications to time in each pass.")
 @click.option("--seed", type=int, default=BENCH_SEED, show_default=True, help="Base seed.")
+@click.option("--scale", type=float, default=None,
+              help="Share of the county simulated, instead of --size (e.g. 4 for four "
+                   "counties' worth of residents).")
+@click.option("--library", type=click.Path(file_okay=False), default=None,
+              help=f"Scenario folder whose policies' interventions are all switched on in "
+                   f"a second pass [default: {BENCH_LIBRARY}/ if it exists].")
+@click.option("--baseline-only", is_flag=True, help="Skip the second pass.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the figures to this JSON file.")
 @params_option
 @debug_option
-def bench(years: int, scale: float, reps: int, seed: int, json_path: str | None,
+def bench(size: str, years: int, reps: int, seed: int, scale: float | None,
+          library: str | None, baseline_only: bool, json_path: str | None,
           params_dir: str | None) -> None:
     """Time whole replications of the default baseline on one core.
 
     Runs in this process, one replication after another, with numerical libraries held
-    to one thread. Prints wall seconds per replication, resident-weeks per second and
-    peak memory.
+    to one thread: the baseline, then the baseline with every intervention of the
+    scenario library's policies on. Prints wall seconds per replication, resident-weeks
+    per second, the share of each phase of the weekly step, and peak memory.
     """
     for variable in THREAD_VARIABLES:
         os.environ.setdefault(variable, "1")
-    from sim.bench import benchmark
+    from sim.bench import SIZES, benchmark
     from sim.calendar import WEEKS_PER_YEAR
     from sim.fileio import write_json
 
-    click.echo(f"Benchmark: baseline, {years} years ({years * WEEKS_PER_YEAR} weeks), "
-               f"scale {scale:g}, {reps} replications, one process", err=True)
-    result = benchmark(years=years, scale=scale, reps=reps, seed=seed, params_dir=params_dir)
+    if library is None and not baseline_only and os.path.isdir(BENCH_LIBRARY):
+        library = BENCH_LIBRARY
+    share = SIZES[size] if scale is None else scale
+    click.echo(f"Benchmark: {size if scale is None else 'scale'} (scale {share:g}), {years} "
+               f"years ({years * WEEKS_PER_YEAR} weeks), {reps} replications a pass, one "
+               "process", err=True)
+    result = benchmark(size=size, years=years, reps=reps, seed=seed, scale=scale,
+                       library=None if baseline_only else library, params_dir=params_dir)
+    for one in result.passes:
+        click.echo(f"{one.scenario}:")
+        click.echo(f"  wall time per replication: {one.median_s:.2f} s median "
+                   f"(range {min(one.wall_s):.2f} to {max(one.wall_s):.2f} s)")
+        click.echo(f"  resident-weeks per second: {one.resident_weeks_per_s:,.0f}")
+        shares = sorted(one.phase_shares.items(), key=lambda item: -item[1])
+        click.echo("  time by phase:             " +
+                   ", ".join(f"{name} {share:.0%}" for name, share in shares))
     rss = "n/a" if result.peak_rss_mb is None else f"{result.peak_rss_mb:,.0f} MB"
-    click.echo(f"wall time per replication: {result.median_s:.2f} s median "
-               f"(range {min(result.wall_s):.2f} to {max(result.wall_s):.2f} s)")
-    click.echo(f"resident-weeks per second: {result.resident_weeks_per_s:,.0f}")
-    click.echo(f"peak memory (RSS):         {rss}")
+    click.echo(f"peak memory (RSS):           {rss}")
     if json_path:
         write_json(json_path, result.to_dict())
         click.echo(f"Wrote {json_path}")

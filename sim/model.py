@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from collections.abc import Callable
 
 import mesa
 import numpy as np
@@ -32,6 +34,10 @@ from .rng import RandomStreams
 from .scenario import Scenario, baseline_scenario
 from .setup import build_county
 from .workforce import Workforce
+
+#: The weekly step's phases, in order (``CareMarketModel.phases``).
+PHASES = ("calendar", "demography", "pathway", "placement", "care_and_money", "market",
+          "workforce", "metrics")
 
 
 class CareMarketModel(mesa.Model):
@@ -71,6 +77,8 @@ class CareMarketModel(mesa.Model):
         self.commissioner = Commissioner(self)
         self.levers = Levers()
         self.policies = PolicySet([spec.build() for spec in self.scenario.interventions])
+        self.phase_seconds: dict[str, float] | None = None  # set a dict to time phases
+        self.accounts = None
         self.recorder = MetricRecorder(self.weeks, params.dim_sizes["district"])
         self.deaths = self.recovered = self.arrivals = 0
         build_county(self)
@@ -89,21 +97,41 @@ class CareMarketModel(mesa.Model):
         return dict(by_week)
 
     # --- the weekly step ---------------------------------------------------------------
+    def phases(self) -> tuple[tuple[str, Callable[[], object]], ...]:
+        """The weekly step's phases in order, named as ``PHASES``."""
+        return (("calendar", self.start_week), ("demography", self.demography),
+                ("pathway", self.requests_and_assessment), ("placement", self.place),
+                ("care_and_money", self.deliver_care), ("market", self.exit_and_entry),
+                ("workforce", self.workforce.step), ("metrics", self.record))
+
     def step(self) -> None:
         """One week: calendar, parameter changes and interventions; demography; pathway;
-        placement; care and money; exit and entry; workforce; metrics."""
-        self.start_week()
-        self.demography()
-        self.requests_and_assessment()
+        placement; care and money; exit and entry; workforce; metrics. With
+        ``phase_seconds`` (a dict), the time of each phase is added to it."""
+        timing = self.phase_seconds
+        for name, phase in self.phases():
+            if timing is None:
+                phase()
+            else:
+                started = time.perf_counter()
+                phase()
+                timing[name] = timing.get(name, 0.0) + time.perf_counter() - started
+        self.week += 1
+
+    def place(self) -> None:
+        """Interventions before placement, placement, interventions after it."""
         self.policies.run_phase("before_placement", self)
         self.placement.run()
         self.policies.run_phase("after_placement", self)
-        accounts = self.care.run()
-        self.exit_and_entry()
-        self.workforce.step()
-        self.recorder.record(self.week, weekly_metrics(self, accounts),
-                             district_metrics(self, accounts))
-        self.week += 1
+
+    def deliver_care(self) -> None:
+        """Care, money and outcomes of the week (kept for the metrics)."""
+        self.accounts = self.care.run()
+
+    def record(self) -> None:
+        """This week's metrics, for the county and by district."""
+        self.recorder.record(self.week, weekly_metrics(self, self.accounts),
+                             district_metrics(self, self.accounts))
 
     def run(self) -> np.ndarray:
         """Step to the horizon; returns the (metric x week) array."""

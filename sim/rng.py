@@ -26,12 +26,21 @@ _TO_UNIT = 1.0 / float(1 << 53)
 
 def mix64(x: np.ndarray) -> np.ndarray:
     """The SplitMix64 finaliser: a bijective mix of 64-bit words (a uint64 array; array
-    arithmetic wraps silently)."""
-    x = x ^ (x >> _S30)
+    arithmetic wraps silently). The argument is left alone."""
+    return _mix_in_place(np.array(x, dtype=np.uint64))
+
+
+def _mix_in_place(x: np.ndarray) -> np.ndarray:
+    """``mix64`` overwriting ``x`` (a uint64 array), with one temporary array."""
+    shifted = x >> _S30
+    x ^= shifted
     x *= _M1
-    x ^= x >> _S27
+    np.right_shift(x, _S27, out=shifted)
+    x ^= shifted
     x *= _M2
-    return x ^ (x >> _S31)
+    np.right_shift(x, _S31, out=shifted)
+    x ^= shifted
+    return x
 
 
 def _words(values) -> np.ndarray:
@@ -41,7 +50,7 @@ def _words(values) -> np.ndarray:
 
 def combine(a, b) -> np.ndarray:
     """One 64-bit key from two (e.g. a resident's key and a provider row)."""
-    return mix64((_words(a) * _GOLDEN) ^ mix64(_words(b) + _GOLDEN))
+    return _mix_in_place((_words(a) * _GOLDEN) ^ _mix_in_place(_words(b) + _GOLDEN))
 
 
 class KeyedStream:
@@ -55,8 +64,13 @@ class KeyedStream:
         """One uniform per key for this week (keys: an array)."""
         if week != self._week:
             self._week, self._week_word = week, mix64(_words(week) * _GOLDEN + self._k2)
-        x = mix64(mix64(np.asarray(keys, dtype=np.uint64) ^ self._k1) ^ self._week_word)
-        return ((x >> _S11) + 0.5) * _TO_UNIT  # strictly between 0 and 1
+        x = _mix_in_place(np.asarray(keys, dtype=np.uint64) ^ self._k1)
+        x ^= self._week_word
+        np.right_shift(_mix_in_place(x), _S11, out=x)
+        u = x.astype(np.float64)
+        u += 0.5
+        u *= _TO_UNIT
+        return u  # strictly between 0 and 1
 
 
 class RandomStreams:

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 import cli
 import sim.plan
 from sim.errors import InputError
+from sim.model import PHASES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -259,8 +260,28 @@ def test_bench_prints_and_writes_json(tmp_path):
     figures = json.loads(target.read_text())
     assert figures["reps"] == 1 and figures["weeks"] == 52
     assert figures["resident_weeks_per_s"] > 0 and len(figures["wall_s"]) == 1
+    assert [p["scenario"] for p in figures["passes"]] == ["baseline",
+                                                          "with_library_interventions"]
+    for one in figures["passes"]:
+        assert set(one["phase_shares"]) == set(PHASES)
+        assert sum(one["phase_shares"].values()) == pytest.approx(1.0)
+    assert "time by phase" in result.stdout
 
 
-def test_bench_rejects_bad_options():
+def test_bench_library_pass_switches_on_every_library_policy(params):
+    from sim.bench import library_scenario
+
+    scenario = library_scenario(SCENARIOS, params, years=10)
+    used = {spec.which for spec in scenario.interventions}
+    assert {"fee_uplift", "block_contract", "reablement_expansion",
+            "extra_care_housing"} <= used
+    assert not used & {"largest_provider_failure", "demand_shock", "wage_shock"}
+
+
+def test_bench_rejects_bad_options(tmp_path):
     result = invoke("bench", "--reps", "0")
     assert result.exit_code == 1 and "Error: --reps" in result.stderr
+    result = invoke("bench", "--size", "huge")
+    assert result.exit_code == 1 and "--size" in result.stderr
+    result = invoke("bench", "--years", "1", "--library", tmp_path)
+    assert result.exit_code == 1 and str(tmp_path) in result.stderr

@@ -170,3 +170,14 @@ def test_resident_view_follows_one_resident(params):
     assert "NURSING" in repr(view)
     model.residents.need[model.residents.rows_of(np.array([resident_id]))] = 4
     assert view.need == 4
+
+
+def test_phases_are_named_and_timed_when_asked(params):
+    from sim.model import PHASES
+
+    model = CareMarketModel(params, None, 3, weeks=4, scale=SMALL_SCALE)
+    assert tuple(name for name, _ in model.phases()) == PHASES
+    model.phase_seconds = {}
+    model.run()
+    assert set(model.phase_seconds) == set(PHASES)
+    assert all(seconds > 0 for seconds in model.phase_seconds.values())
