@@ -209,18 +209,26 @@ class Placement:
         columns = np.minimum(first[r.district[seekers]][:, None] + np.arange(width)[None, :],
                              agencies.size - 1)
         noise = self.taste("choice_agency", r.key[seekers][:, None], agencies[columns])
-        nearby = self._nearest_with_agencies(districts)
-        widen = ((m.week - r.since[seekers]) >= p["placement.weeks_before_wider_search"]).tolist()
+        nearby = np.array(self._nearest_with_agencies(districts))
+        widen = ((m.week - r.since[seekers]) >= p["placement.weeks_before_wider_search"]) & \
+            (nearby[r.district[seekers]] >= 0)
+        # tastes for the nearest district's agencies, for those who may look there (keyed
+        # by person and agency, so drawing them all at once changes none of them)
+        wide = np.flatnonzero(widen)
+        wide_columns = np.minimum(first[nearby[r.district[seekers[wide]]]][:, None] +
+                                  np.arange(width)[None, :], agencies.size - 1)
+        wide_noise = dict(zip(wide.tolist(), self.taste(
+            "choice_agency", r.key[seekers[wide]][:, None], agencies[wide_columns])))
+        nearby, widen = nearby.tolist(), widen.tolist()
         admitted, chosen, blocks = [], [], []
         for k, (i, hours, council, district) in enumerate(zip(
                 seekers.tolist(), package[r.need[seekers]].tolist(), council_funded.tolist(),
                 r.district[seekers].tolist())):
             j, block = market.take(*local_of[district], hours, council, noise[k]) \
                 if district in local_of else (-1, False)
-            if j < 0 and widen[k] and nearby[district] >= 0:
+            if j < 0 and widen[k]:
                 lo, hi = local_of[nearby[district]]
-                j, block = market.take(lo, hi, hours, council, self.taste(
-                    "choice_agency", r.key[i], agencies[lo:hi]))
+                j, block = market.take(lo, hi, hours, council, wide_noise[k])
             if j >= 0:
                 admitted.append(i)
                 chosen.append(agencies[j])

@@ -22,6 +22,10 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _TO_UNIT = 1.0 / float(1 << 53)
+_MASK = (1 << 64) - 1
+#: Arrays up to this size are mixed with Python integers: numpy's per-call cost dominates
+#: there (the results are the same bits either way).
+SMALL = 16
 
 
 def mix64(x: np.ndarray) -> np.ndarray:
@@ -43,6 +47,15 @@ def _mix_in_place(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _mix_int(x: int) -> int:
+    """``mix64`` of one word as a Python integer."""
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & _MASK
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
 def _words(values) -> np.ndarray:
     """uint64 array of at least one dimension (scalar arithmetic would warn on wrapping)."""
     return np.atleast_1d(np.asarray(values, dtype=np.uint64))
@@ -50,7 +63,15 @@ def _words(values) -> np.ndarray:
 
 def combine(a, b) -> np.ndarray:
     """One 64-bit key from two (e.g. a resident's key and a provider row)."""
-    return _mix_in_place((_words(a) * _GOLDEN) ^ _mix_in_place(_words(b) + _GOLDEN))
+    a, b = _words(a), _words(b)
+    if a.size <= SMALL and b.size <= SMALL and max(a.ndim, b.ndim) == 1:
+        a_list, b_list = a.tolist(), b.tolist()
+        pairs = zip(a_list * len(b_list) if len(a_list) == 1 else a_list,
+                    b_list * len(a_list) if len(b_list) == 1 else b_list, strict=True)
+        return np.array([_mix_int(((x * 0x9E3779B97F4A7C15) & _MASK) ^
+                                  _mix_int((y + 0x9E3779B97F4A7C15) & _MASK))
+                         for x, y in pairs], dtype=np.uint64)
+    return _mix_in_place((a * _GOLDEN) ^ _mix_in_place(b + _GOLDEN))
 
 
 class KeyedStream:
@@ -64,7 +85,12 @@ class KeyedStream:
         """One uniform per key for this week (keys: an array)."""
         if week != self._week:
             self._week, self._week_word = week, mix64(_words(week) * _GOLDEN + self._k2)
-        x = _mix_in_place(np.asarray(keys, dtype=np.uint64) ^ self._k1)
+        keys = np.asarray(keys, dtype=np.uint64)
+        if keys.size <= SMALL:
+            k1, week_word = int(self._k1), int(self._week_word[0])
+            return np.array([((_mix_int(_mix_int(k ^ k1) ^ week_word) >> 11) + 0.5) * _TO_UNIT
+                             for k in keys.ravel().tolist()]).reshape(keys.shape)
+        x = _mix_in_place(keys ^ self._k1)
         x ^= self._week_word
         np.right_shift(_mix_in_place(x), _S11, out=x)
         u = x.astype(np.float64)
