@@ -532,13 +532,17 @@ def params(prefix: str, params_dir: str | None) -> None:
               help=f"Scenario folder whose policies' interventions are all switched on in "
                    f"a second pass [default: {BENCH_LIBRARY}/ if it exists].")
 @click.option("--baseline-only", is_flag=True, help="Skip the second pass.")
+@click.option("--per-agent", "per_agent_weeks", type=int, default=None, metavar="WEEKS",
+              help="Also time WEEKS weeks of one replication with the per-agent Mesa peer "
+                   "(bench/per_agent.py; slow: about 10 microseconds per resident-week) and "
+                   "print how many times faster the engine is.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the figures to this JSON file.")
 @params_option
 @debug_option
 def bench(size: str, years: int, reps: int, seed: int, scale: float | None,
-          library: str | None, baseline_only: bool, json_path: str | None,
-          params_dir: str | None) -> None:
+          library: str | None, baseline_only: bool, per_agent_weeks: int | None,
+          json_path: str | None, params_dir: str | None) -> None:
     """Time whole replications of the default baseline on one core.
 
     Runs in this process, one replication after another, with numerical libraries held
@@ -550,7 +554,12 @@ def bench(size: str, years: int, reps: int, seed: int, scale: float | None,
         os.environ.setdefault(variable, "1")
     from sim.bench import SIZES, benchmark
     from sim.calendar import WEEKS_PER_YEAR
+    from sim.errors import InputError
     from sim.fileio import write_json
+    from sim.plan import whole_problems
+
+    if per_agent_weeks is not None and whole_problems("--per-agent", per_agent_weeks):
+        raise InputError(whole_problems("--per-agent", per_agent_weeks))
 
     if library is None and not baseline_only and os.path.isdir(BENCH_LIBRARY):
         library = BENCH_LIBRARY
@@ -568,11 +577,35 @@ def bench(size: str, years: int, reps: int, seed: int, scale: float | None,
         shares = sorted(one.phase_shares.items(), key=lambda item: -item[1])
         click.echo("  time by phase:             " +
                    ", ".join(f"{name} {share:.0%}" for name, share in shares))
+    figures = result.to_dict()
+    if per_agent_weeks is not None:
+        figures["per_agent"] = _per_agent_ratio(share, per_agent_weeks, seed, params_dir)
     rss = "n/a" if result.peak_rss_mb is None else f"{result.peak_rss_mb:,.0f} MB"
     click.echo(f"peak memory (RSS):           {rss}")
     if json_path:
-        write_json(json_path, result.to_dict())
+        write_json(json_path, figures)
         click.echo(f"Wrote {json_path}")
+
+
+def _per_agent_ratio(scale: float, weeks: int, seed: int, params_dir: str | None) -> dict:
+    """Time the engine and the per-agent peer on one replication and print the ratio."""
+    from bench.per_agent import speed_ratio
+    from sim.errors import InputError, Problem
+    from sim.parameters import load_parameters
+
+    click.echo(f"Per-agent peer: {weeks} weeks at scale {scale:g}", err=True)
+    figures = speed_ratio(scale, weeks, seed, load_parameters(params_dir) if params_dir
+                          else None)
+    if not figures["identical"]:
+        raise InputError(Problem("--per-agent", "", "the per-agent peer's metrics differ "
+                                 "from the engine's: one of them has a bug"))
+    engine, peer = figures["engine"], figures["per_agent"]
+    click.echo(f"per-agent peer (identical metrics): {peer['resident_weeks_per_s']:,.0f} "
+               f"resident-weeks per second against the engine's "
+               f"{engine['resident_weeks_per_s']:,.0f}: the engine is "
+               f"{figures['ratio']:,.0f} times faster ({figures['rule_ratio']:,.0f} times on "
+               "the resident rules alone)")
+    return figures
 
 
 if __name__ == "__main__":

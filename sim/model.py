@@ -221,7 +221,8 @@ class CareMarketModel(mesa.Model):
                                   p["need.progression_age_multiplier"][None, :])
         rise[-1] = 0.0  # no level above critical
         fall = np.repeat(weekly_probability(p["need.recovery_hazard"])[:, None], n_bands, 1)
-        p_max = float((die + rise + fall).max())
+        p_max = float((die + rise * max(1.0, self.levers.tec_progression_factor) +
+                       fall).max())
         u = self.uniform("need", r.key)
         rows = np.flatnonzero(u < p_max)
         u = u[rows]

@@ -80,7 +80,9 @@ class Pathway:
         rows = rows[where(rows)]
         return rows[u[rows] < chance[r.need[rows]]]
     def hospital_admissions(self) -> None:
-        """Emergency admissions of people at home; those needing (more) care wait in hospital."""
+        """Emergency admissions of people at home; those needing (more) care wait in hospital
+        (someone already waiting for assessment keeps their place and moves up the queue:
+        people in hospital are assessed first)."""
         m, r, p = self.model, self.r, self.model.p
         chance = weekly_probability(p["pathway.hospital_admission_hazard"])
         admitted = self._events("hospital", chance, lambda rows: in_states(
@@ -92,10 +94,11 @@ class Pathway:
         new = admitted[eligible(r.need[admitted], m.commissioner.eligibility_threshold) &
                        in_states(r.status[admitted], (Status.COMMUNITY, Status.QUEUED)) &
                        (r.wanted[admitted] == Status.COMMUNITY)]
+        fresh = new[r.status[new] == Status.COMMUNITY]  # already queued: keep their place
         r.in_hospital[new] = True
-        r.since[new] = m.week
-        r.status[new] = Status.QUEUED
-        self.counts["requests"] += new.size
+        r.since[fresh] = m.week
+        r.status[fresh] = Status.QUEUED
+        self.counts["requests"] += fresh.size
         self._review_after_admission(worse[in_states(r.status[worse], AT_HOME_SUPPORTED) &
                                            in_states(r.wanted[worse], AT_HOME_SUPPORTED)])
 
@@ -225,8 +228,9 @@ class Pathway:
         self._start_long_term(rest, service, funding)
 
     def reviews(self) -> None:
-        """People supported at home (extra care included) whose needs become critical are
-        reassessed for a home."""
+        """People supported at home (extra care included) move on to a care home at a weekly
+        hazard by need level (``pathway.care_home_transfer_hazard``), higher without a
+        carer."""
         m, r, p = self.model, self.r, self.model.p
         at_home = np.flatnonzero(in_states(r.status, AT_HOME_SUPPORTED) &
                                  in_states(r.wanted, AT_HOME_SUPPORTED))

@@ -285,3 +285,15 @@ def test_bench_rejects_bad_options(tmp_path):
     assert result.exit_code == 1 and "--size" in result.stderr
     result = invoke("bench", "--years", "1", "--library", tmp_path)
     assert result.exit_code == 1 and str(tmp_path) in result.stderr
+    result = invoke("bench", "--per-agent", "0")
+    assert result.exit_code == 1 and "Error: --per-agent" in result.stderr
+
+
+def test_bench_per_agent_prints_how_much_faster_the_engine_is(tmp_path):
+    target = tmp_path / "bench.json"
+    result = invoke("bench", "--years", "1", "--scale", "0.02", "--reps", "1",
+                    "--baseline-only", "--per-agent", "4", "--json", target)
+    assert result.exit_code == 0, result.output
+    assert "per-agent peer (identical metrics)" in result.stdout
+    peer = json.loads(target.read_text())["per_agent"]
+    assert peer["identical"] and peer["weeks"] == 4 and peer["ratio"] > 1

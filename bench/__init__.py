@@ -1,0 +1,2 @@
+"""Benchmarks and reference implementations kept beside the engine (installed with the
+package, outside ``sim``)."""
