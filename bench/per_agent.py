@@ -24,11 +24,12 @@ same rules, and its speed measured against it (``speed_ratio``).
    age, wealth, income, home disregard, carer (``onset_keys``, ``add_residents``) -- who
    then has ``admission`` and ``ask_for_help``.
 2. Assessment (``Pathway.assess``, ``_offer_services``, ``_reable_or_signpost``,
-   ``_start_reablement``, ``_signpost``, ``_start_long_term``): the model sorts its queue
-   (in hospital first, then by waiting time, then id) and takes this week's number; each
-   assessed resident then chooses its service or is reabled or signposted
+   ``_start_reablement``, ``_signpost``, ``_start_long_term``): for each council (one in
+   the default county), the model sorts the council's queue (its residents; in hospital
+   first, then by waiting time, then id) and takes this week's number; each assessed
+   resident then chooses its service or is reabled or signposted
    (``Resident.assessed_eligible``, ``assessed_ineligible``), eligible people first, in
-   queue order, while reablement places last.
+   queue order, while the council's reablement places last.
 3. ``Resident.after_assessment`` (every resident): ``end_reablement``
    (``Pathway.end_reablement``), then ``review`` for a care home (``Pathway.reviews``).
 
@@ -43,8 +44,9 @@ engine.
 (calendar, April, dated changes, interventions' weekly steps, block contracts, rations);
 the population counts' ageing, deaths and new 65-year-olds (``Population.age_and_die``);
 the onset count per population cell (``Population.draw_onsets``: one Poisson draw per
-cell, a collective allocation; the people it creates are made per agent); the weekly
-rations of assessments and reablement (``Commissioner``); the interventions' phase hooks;
+cell, a collective allocation; the people it creates are made per agent); each council's
+weekly rations of assessments and reablement (``Commissioner``); the interventions' phase
+hooks;
 placement; care delivery, money, spend-down and hand-backs; the provider market; the
 workforce; metrics.
 
@@ -189,7 +191,7 @@ class _WeekRules:
         self.no_carer_multiplier = float(p["pathway.care_home_no_carer_multiplier"])
         self.direct_payment_share = float(p["pathway.direct_payment_share"])
         self.nursing_share = float(p["pathway.nursing_share_of_critical"])
-        self.threshold = model.commissioner.eligibility_threshold
+        self.threshold = model.eligibility_threshold
         self.upper_limit = float(model.charging.upper_limit)
         self.reablement_min_need = p["pathway.reablement_min_need"]
         self.cooldown = int(p["pathway.request_cooldown_weeks"])
@@ -201,6 +203,7 @@ class _WeekRules:
         # new residents
         self.onset_level_cumulative = np.cumsum(p["need.onset_level_shares"]).tolist()
         self.affluence = p["county.affluence"].tolist()
+        self.district_council = p["county.district_council"].tolist()
         self.home_ownership = p["wealth.home_ownership"].tolist()
         self.property_median = p["wealth.property_value_median"]
         self.property_spread = p["wealth.property_value_spread"]
@@ -297,7 +300,8 @@ class Resident(mesa.Agent):
             age = low + float(-np.log1p(-u_age)) * w.oldest_mean
         else:
             age = low + u_age * AGE_BAND_WIDTH_YEARS
-        return cls(model, resident_id, key, district=district, sex=sex, age=age, need=need,
+        return cls(model, resident_id, key, district=district,
+                   council=w.district_council[district], sex=sex, age=age, need=need,
                    savings=savings, property=prop,
                    property_counted=draw("property_counted") >= w.disregard_share,
                    income=income, has_carer=draw("carer") < w.carer_probability[band],
@@ -384,7 +388,7 @@ class Resident(mesa.Agent):
             m.pathway.counts["requests"] += 1
 
     def start_reablement(self) -> None:
-        self.model.commissioner.reablement_started(1)
+        self.model.commissioners[self.council].reablement_started(1)
         self.status = REABLEMENT
         self.wanted = REABLEMENT
         self.since = self.model.week
@@ -601,22 +605,25 @@ class PerAgentModel(CareMarketModel):
         self._push()
 
     def _assess(self) -> None:
-        """The queue in order (in hospital first, then by ``since``, then id), up to this
-        week's assessments; the eligible are offered services first (reablement while
-        places last), then the ineligible are reabled or signposted."""
-        queue = [a for a in self._row_agents if a.status == QUEUED]
-        queue.sort(key=lambda a: (not a.in_hospital, a.since, a.id))
-        taken = queue[: int(self.commissioner.assessments_this_week())]
-        self.pathway.counts["assessments"] += len(taken)
+        """Each council's queue (the residents of its districts) in order (in hospital
+        first, then by ``since``, then id), up to its assessments this week; the eligible
+        are offered services first (reablement while the council's places last), then the
+        ineligible are reabled or signposted."""
         threshold = self.rules.threshold
-        places = self.commissioner.reablement_places_left()
-        for agent in taken:
-            if agent.need >= threshold:
-                places = agent.assessed_eligible(places)
-        places = self.commissioner.reablement_places_left()
-        for agent in taken:
-            if agent.need < threshold:
-                places = agent.assessed_ineligible(places)
+        for council in self.commissioners:
+            queue = [a for a in self._row_agents
+                     if a.status == QUEUED and a.council == council.council]
+            queue.sort(key=lambda a: (not a.in_hospital, a.since, a.id))
+            taken = queue[: int(council.assessments_this_week())]
+            self.pathway.counts["assessments"] += len(taken)
+            places = council.reablement_places_left()
+            for agent in taken:
+                if agent.need >= threshold:
+                    places = agent.assessed_eligible(places)
+            places = council.reablement_places_left()
+            for agent in taken:
+                if agent.need < threshold:
+                    places = agent.assessed_ineligible(places)
 
 
 def simulate_per_agent(params: Parameters, scenario: Scenario | None,

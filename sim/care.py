@@ -19,11 +19,20 @@ from .providers import Setting
 from .residents import NO_PROVIDER, Funding, Status, in_states
 
 
+def per_council(values: np.ndarray, councils: np.ndarray, n: int) -> np.ndarray:
+    """Sums of ``values`` by council (``councils``: each value's council index); with one
+    council, the plain sum (as the region's total)."""
+    if n == 1:
+        return np.array([values.sum()])
+    return np.bincount(councils, weights=values, minlength=n)
+
+
 @dataclass
 class WeekAccounts:
     """Money and care totals for one week (the metrics read these)."""
 
-    council: dict[str, float] = field(default_factory=dict)
+    #: council spend by line, each an array by council (index of ``county.councils``)
+    council: dict[str, np.ndarray] = field(default_factory=dict)
     selffunder_spend: float = 0.0
     contributions: float = 0.0
     homecare_delivered: float = 0.0
@@ -37,8 +46,18 @@ class WeekAccounts:
     handbacks: int = 0
 
     @property
+    def council_by_council(self) -> np.ndarray:
+        """Each council's spend this week, all lines."""
+        return sum(self.council.values())
+
+    @property
     def council_total(self) -> float:
-        return float(sum(self.council.values()))
+        """The region's council spend this week (the councils' spend summed)."""
+        return float(self.council_by_council.sum())
+
+    def line(self, name: str) -> float:
+        """The region's spend on one line this week (0 if the line is absent)."""
+        return float(self.council[name].sum()) if name in self.council else 0.0
 
 
 class CareDelivery:
@@ -59,19 +78,32 @@ class CareDelivery:
         m.market.update_finances(revenue)
         self._handbacks(acc)
         m.policies.run_phase("after_care", m)
-        acc.council["interventions"] = m.policies.spend
-        m.commissioner.pay(acc.council_total)
+        acc.council["interventions"] = m.policies.spend_by_council.copy()
+        for commissioner, spend in zip(m.commissioners, acc.council_by_council.tolist()):
+            commissioner.pay(spend)
         return acc
 
+    def _block_price(self, setting: Setting, rows: np.ndarray) -> np.ndarray:
+        """Block price of each provider row, set by the council whose area it is in (a
+        council holds block contracts only there)."""
+        m, t = self.model, self.model.providers
+        price = np.empty(rows.size)
+        for c in m.commissioners:
+            mine = t.council[rows] == c.council
+            price[mine] = c.block_price(setting, t.nursing[rows[mine]])
+        return price
+
     def _care_homes(self, acc: WeekAccounts, revenue: np.ndarray) -> None:
-        m, r, t, p, c = self.model, self.model.residents, self.model.providers, \
-            self.model.p, self.model.commissioner
+        m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
+        n = len(m.commissioners)
         idx = np.flatnonzero(in_states(r.status, (Status.RESIDENTIAL, Status.NURSING)))
         self.care_home_residents = idx
         prov = r.provider[idx]
+        payer = r.council[idx]
         m.market.occupied_this_week = np.bincount(prov, minlength=t.n).astype(float)
         nursing = r.status[idx] == Status.NURSING
-        fee = np.where(nursing, c.fee_nursing, c.fee_residential)
+        fee = np.where(nursing, m.council_state("fee_nursing")[payer],
+                       m.council_state("fee_residential")[payer])
         council = r.funding[idx] == Funding.COUNCIL
         # self-funders whose place the council arranged (s18(3)) pay its fee
         price = np.where(r.arranged[idx] & ~council, fee, t.selffunder_price[prov])
@@ -83,14 +115,17 @@ class CareDelivery:
         contribution = np.where(council, weekly_contribution(
             r.income[idx], capital, True, fee_paid, m.charging), 0.0)
         block_rows = np.flatnonzero((t.block_reserved > 0) & (t.setting == Setting.CARE_HOME))
-        block_price = c.block_price(Setting.CARE_HOME, t.nursing[block_rows])
+        block_price = self._block_price(Setting.CARE_HOME, block_rows)
         block_paid = t.block_reserved[block_rows] * block_price
         used = np.bincount(prov[council & block], minlength=t.n)[block_rows]
-        acc.council["care_homes"] = float(
-            (fee_paid - contribution)[council & ~block].sum() +
-            (used * block_price).sum() - contribution[council & block].sum())
-        acc.council["blocks_unused_beds"] = float(
-            (np.maximum(t.block_reserved[block_rows] - used, 0.0) * block_price).sum())
+        spot_fees, in_block = council & ~block, council & block
+        acc.council["care_homes"] = (
+            per_council((fee_paid - contribution)[spot_fees], payer[spot_fees], n) +
+            per_council(used * block_price, t.council[block_rows], n) -
+            per_council(contribution[in_block], payer[in_block], n))
+        acc.council["blocks_unused_beds"] = per_council(
+            np.maximum(t.block_reserved[block_rows] - used, 0.0) * block_price,
+            t.council[block_rows], n)
         acc.contributions += float(contribution.sum())
         self_paid = np.where(council, 0.0, price)
         acc.selffunder_spend += float(self_paid.sum() + topup.sum())
@@ -104,8 +139,8 @@ class CareDelivery:
                   ) -> tuple[np.ndarray, np.ndarray]:
         """Deliver packages as far as agencies' staff allow; returns the clients' rows and
         the hours each received."""
-        m, r, t, p, c = self.model, self.model.residents, self.model.providers, \
-            self.model.p, self.model.commissioner
+        m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
+        n = len(m.commissioners)
         idx = np.flatnonzero(r.status == Status.HOMECARE)
         prov = r.provider[idx]
         package = p["homecare.package_hours"][r.need[idx]]
@@ -116,22 +151,26 @@ class CareDelivery:
         hours = package * share[prov]
         council = r.funding[idx] == Funding.COUNCIL
         block = r.block[idx]
-        rate = c.fee_homecare * (1.0 + p["commissioner.spot_premium"] * r.spot[idx])
+        payer = r.council[idx]
+        rate = m.council_state("fee_homecare")[payer] * (
+            1.0 + p["commissioner.spot_premium"] * r.spot[idx])
         charge = np.where(council, hours * rate, hours * t.selffunder_price[prov])
         contribution = np.where(council, weekly_contribution(
             r.income[idx], r.savings[idx], False, charge, m.charging), 0.0)
         block_rows = np.flatnonzero((t.block_reserved > 0) & (t.setting == Setting.HOMECARE))
-        block_price = c.block_price(Setting.HOMECARE)
+        block_price = self._block_price(Setting.HOMECARE, block_rows)
         block_used = np.bincount(prov[council & block], weights=package[council & block],
                                  minlength=t.n)
         used = np.bincount(prov[council & block], weights=hours[council & block],
                            minlength=t.n)[block_rows]
         reserved = t.block_reserved[block_rows]
-        acc.council["homecare"] = float((charge - contribution)[council & ~block].sum() +
-                                        (used * block_price).sum() -
-                                        contribution[council & block].sum())
-        acc.council["blocks_unused_hours"] = float(
-            (np.maximum(reserved - used, 0.0) * block_price).sum())
+        spot_fees, in_block = council & ~block, council & block
+        acc.council["homecare"] = (
+            per_council((charge - contribution)[spot_fees], payer[spot_fees], n) +
+            per_council(used * block_price, t.council[block_rows], n) -
+            per_council(contribution[in_block], payer[in_block], n))
+        acc.council["blocks_unused_hours"] = per_council(
+            np.maximum(reserved - used, 0.0) * block_price, t.council[block_rows], n)
         acc.contributions += float(contribution.sum())
         acc.selffunder_spend += float(charge[~council].sum())
         acc.homecare_delivered = float(hours.sum())
@@ -147,14 +186,18 @@ class CareDelivery:
         return idx, hours
 
     def _direct_payments_and_reablement(self, acc: WeekAccounts) -> None:
-        m, r, p, c = self.model, self.model.residents, self.model.p, self.model.commissioner
+        m, r, p = self.model, self.model.residents, self.model.p
+        n = len(m.commissioners)
         dp = np.flatnonzero(r.status == Status.DIRECT_PAYMENT)
-        cost = p["homecare.package_hours"][r.need[dp]] * c.direct_payment_rate
+        cost = p["homecare.package_hours"][r.need[dp]] * \
+            m.council_state("direct_payment_rate")[r.council[dp]]
         contribution = weekly_contribution(r.income[dp], r.savings[dp], False, cost,
                                            m.charging)
-        acc.council["direct_payments"] = float((cost - contribution).sum())
+        acc.council["direct_payments"] = per_council(cost - contribution, r.council[dp], n)
         acc.contributions += float(contribution.sum())
-        in_reablement = int((r.status == Status.REABLEMENT).sum())
+        reabling = r.status == Status.REABLEMENT
+        in_reablement = np.array([np.count_nonzero(reabling)]) if n == 1 else \
+            np.bincount(r.council[reabling], minlength=n)
         acc.council["reablement"] = in_reablement * (
             p["commissioner.reablement_cost_per_episode"] / p["pathway.reablement_weeks"])
 
@@ -167,7 +210,8 @@ class CareDelivery:
         council = r.funding[idx] == Funding.COUNCIL
         contribution = np.where(council, weekly_contribution(
             r.income[idx], r.savings[idx], False, cost, m.charging), 0.0)
-        acc.council["extra_care"] = float((cost - contribution)[council].sum())
+        acc.council["extra_care"] = per_council((cost - contribution)[council],
+                                                r.council[idx[council]], len(m.commissioners))
         acc.contributions += float(contribution.sum())
         acc.selffunder_spend += float(cost[~council].sum())
         self._spend_down(idx[~council], cost[~council], False, acc)
@@ -190,20 +234,24 @@ class CareDelivery:
         r.funding[reached] = Funding.COUNCIL
         r.arranged[reached] = False
         t = m.providers
-        r.spot[reached] = ~t.framework[r.provider[reached]] & (r.provider[reached] >= 0)
+        prov = r.provider[reached]
+        r.spot[reached] = ~(t.framework[prov] & (t.council[prov] == r.council[reached])) & \
+            (prov >= 0)
         if care_home:
             r.topup[reached] = m.uniform("topup", r.key[reached]) < \
                 m.p["charging.topup_share"]
         acc.selffunders_reaching_limit += reached.size
 
     def _handbacks(self, acc: WeekAccounts) -> None:
-        """Agencies whose cost per hour exceeds the council fee hand back council packages."""
+        """Agencies whose cost per hour exceeds the fee of the client's council hand back
+        council packages."""
         m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
         idx = np.flatnonzero((r.status == Status.HOMECARE) & (r.funding == Funding.COUNCIL) &
                              ~r.block)
         idx = idx[~t.in_house[r.provider[idx]]]  # the council's own service never hands back
         prov = r.provider[idx]
-        fee = m.commissioner.fee_homecare * (1.0 + p["commissioner.spot_premium"] * r.spot[idx])
+        fee = m.council_state("fee_homecare")[r.council[idx]] * (
+            1.0 + p["commissioner.spot_premium"] * r.spot[idx])
         shortfall = np.maximum(t.unit_cost[prov] / fee - 1.0, 0.0)
         back = idx[m.uniform("handbacks", r.key[idx]) <
                    weekly_probability(p["homecare.handback_hazard"] * shortfall)]

@@ -1,9 +1,13 @@
-"""The council as a Mesa agent, and the economy it sets fees against.
+"""The councils as Mesa agents, and the economy they set fees against.
 
-Each April the council raises its fees by a weighted mix of National Living Wage growth and
-CPI inflation (optionally restrained after an overspent year), sets the year's budget, and
-keeps its block contracts at the size the parameters ask for. Weekly, it rations
-assessments and reablement starts to its capacity.
+A region holds one or more councils (``county.councils``), each owning some districts
+(``county.district_council``): a ``Commissioner`` per council, with its own fees, budget,
+block contracts and assessment and reablement capacity (``per_council`` parameters give each
+council its own starting value). Each April a council raises its fees by a weighted mix of
+National Living Wage growth and CPI inflation (optionally restrained after an overspent
+year), sets the year's budget, and keeps its block contracts, with providers in its own
+area, at the size the parameters ask for. Weekly, it rations assessments and reablement
+starts to its capacity.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from .parameters import council_value
 from .providers import Setting
 from .residents import CARE_HOME, Status, in_states
 
@@ -48,22 +53,39 @@ class _WeeklyRation:
         self.carry -= self.left
 
 
-class Commissioner(mesa.Agent):
-    """The council: fees, budget, purchasing, assessment and reablement capacity."""
+#: Parameters that are starting values of a council's state, and the attribute each sets
+#: (block targets are set by setting).
+STATE_PARAMETERS = {
+    "commissioner.fee_residential_weekly": "fee_residential",
+    "commissioner.fee_nursing_weekly": "fee_nursing",
+    "commissioner.fee_homecare_hourly": "fee_homecare",
+    "commissioner.direct_payment_hourly": "direct_payment_rate",
+    "commissioner.budget_first_year": "budget",
+    "commissioner.assessment_capacity_per_week": "assessment_capacity",
+    "commissioner.block_beds": Setting.CARE_HOME,
+    "commissioner.block_homecare_hours": Setting.HOMECARE,
+}
 
-    def __init__(self, model: mesa.Model):
+
+class Commissioner(mesa.Agent):
+    """One council: fees, budget, purchasing, assessment and reablement capacity, for the
+    residents of its districts.
+
+    Args:
+        model: the model.
+        council: the council's index in ``county.councils``.
+    """
+
+    def __init__(self, model: mesa.Model, council: int = 0):
         super().__init__(model)
         p = model.p
-        self.fee_residential = p["commissioner.fee_residential_weekly"]
-        self.fee_nursing = p["commissioner.fee_nursing_weekly"]
-        self.fee_homecare = p["commissioner.fee_homecare_hourly"]
-        self.direct_payment_rate = p["commissioner.direct_payment_hourly"]
-        self.budget = p["commissioner.budget_first_year"]
-        self.assessment_capacity = p["commissioner.assessment_capacity_per_week"]
+        self.council = council
+        self.label = p["county.councils"][council]
         self.spend_this_year = 0.0
         self.overspent_last_year = False
-        self.block_targets = {Setting.CARE_HOME: p["commissioner.block_beds"],
-                              Setting.HOMECARE: p["commissioner.block_homecare_hours"]}
+        self.block_targets: dict[Setting, float] = {}
+        for path in STATE_PARAMETERS:
+            self.reset_state(path, p[path])
         self.block_prices: dict[Setting, float | None] = dict.fromkeys(Setting)
         self.last_uplift_week, self.last_uplift_factor = -1, 1.0
         self._assessments = _WeeklyRation()
@@ -73,28 +95,25 @@ class Commissioner(mesa.Agent):
     def eligibility_threshold(self) -> int:
         return self.model.p["commissioner.eligibility_threshold"]
 
-    def state_setters(self) -> dict:
-        """Parameters that are starting values of the council's state: a dated change to
-        one of them resets the state from that date."""
-        return {
-            "commissioner.fee_residential_weekly": lambda v: setattr(self, "fee_residential", v),
-            "commissioner.fee_nursing_weekly": lambda v: setattr(self, "fee_nursing", v),
-            "commissioner.fee_homecare_hourly": lambda v: setattr(self, "fee_homecare", v),
-            "commissioner.direct_payment_hourly":
-                lambda v: setattr(self, "direct_payment_rate", v),
-            "commissioner.budget_first_year": lambda v: setattr(self, "budget", v),
-            "commissioner.assessment_capacity_per_week":
-                lambda v: setattr(self, "assessment_capacity", v),
-            "commissioner.block_beds": lambda v: self.block_targets.update({
-                Setting.CARE_HOME: v}),
-            "commissioner.block_homecare_hours": lambda v: self.block_targets.update({
-                Setting.HOMECARE: v}),
-        }
+    def reset_state(self, path: str, value) -> bool:
+        """Set the state that parameter ``path`` starts (to this council's part of
+        ``value``); a dated change to one of ``STATE_PARAMETERS`` resets the state from that
+        date. Returns whether ``path`` is one of them."""
+        target = STATE_PARAMETERS.get(path)
+        if target is None:
+            return False
+        value = council_value(value, self.council)
+        if isinstance(target, Setting):
+            self.block_targets[target] = value
+        else:
+            setattr(self, target, value)
+        return True
 
     def start_week(self) -> None:
         p = self.model.p
         self._assessments.refill(self.assessment_capacity)
-        self._reablement.refill(p["commissioner.reablement_capacity_per_week"])
+        self._reablement.refill(council_value(p["commissioner.reablement_capacity_per_week"],
+                                              self.council))
 
     def assessments_this_week(self) -> int:
         return self._assessments.left
@@ -160,12 +179,12 @@ class Commissioner(mesa.Agent):
         return (m.market.capacity(rows) - in_use[rows] - unfilled[rows])
 
     def keep_block_contracts(self) -> None:
-        """Reserve (or release) block capacity to match the target, from capacity not
-        already in use or reserved: framework providers rated Good or better first, largest
-        spare capacity first."""
+        """Reserve (or release) block capacity to match the target, with providers in the
+        council's own area, from capacity not already in use or reserved: framework
+        providers rated Good or better first, largest spare capacity first."""
         t = self.model.providers
         for setting, target in self.block_targets.items():
-            rows = np.flatnonzero(t.market_mask(setting))
+            rows = np.flatnonzero(t.market_mask(setting) & (t.council == self.council))
             gap = target - t.block_reserved[rows].sum()
             if abs(gap) < 1.0 or rows.size == 0:
                 continue

@@ -8,7 +8,8 @@ NEED_LEVELS = ("none", "low", "moderate", "substantial", "critical")
 QUALITY_RATINGS = ("outstanding", "good", "requires_improvement", "inadequate")
 SETTINGS = ("care_home", "homecare")
 
-#: Sizes of the fixed dimensions; ``district`` comes from ``county.districts``.
+#: Sizes of the fixed dimensions; ``district`` comes from ``county.districts`` and
+#: ``council`` from ``county.councils`` (one council when it is absent).
 FIXED_DIMS = {
     "age_band": len(AGE_BANDS),
     "sex": len(SEXES),

@@ -181,8 +181,8 @@ class Market:
     # --- prices (each April, and on opening) --------------------------------------------------
     def set_prices(self, rows: np.ndarray | None = None) -> None:
         """Self-funder prices: cost at the target occupancy plus a markup that rises with
-        occupancy and quality and falls with empty beds nearby (homes); cost plus a markup
-        (agencies)."""
+        occupancy and quality and falls with empty beds nearby, never below the fee of the
+        home's council (homes); cost plus a markup (agencies)."""
         m, t, p = self.model, self.model.providers, self.model.p
         rows = np.flatnonzero(t.open) if rows is None else rows
         homes = rows[t.setting[rows] == Setting.CARE_HOME]
@@ -200,8 +200,9 @@ class Market:
             p["care_homes.selffunder_markup_by_quality"][t.quality[homes]],
             self.district_empty_share()[t.district[homes]],
             p["care_homes.selffunder_markup_competition_slope"])
-        council_fee = np.where(t.nursing[homes], m.commissioner.fee_nursing,
-                               m.commissioner.fee_residential)
+        council = t.council[homes]  # the fee of the council whose area the home is in
+        council_fee = np.where(t.nursing[homes], m.council_state("fee_nursing")[council],
+                               m.council_state("fee_residential")[council])
         t.selffunder_price[homes] = np.maximum(unit * (1.0 + markup), council_fee)
         agencies = rows[t.setting[rows] == Setting.HOMECARE]
         t.selffunder_price[agencies] = self.agency_cost_per_hour(agencies) * (
@@ -357,7 +358,8 @@ class Market:
         staff = p["market.new_agency_workers"] if setting == Setting.HOMECARE else \
             beds * p["care_homes.staff_buffer"] * p["care_homes.care_hours_per_resident"][
                 int(nursing)] / p["workforce.contract_hours_per_worker"]
-        row = int(t.add(1, setting=setting, nursing=nursing, district=district, beds=beds,
+        row = int(t.add(1, setting=setting, nursing=nursing, district=district,
+                        council=int(p["county.district_council"][district]), beds=beds,
                         framework=True, quality=GOOD, wage=float(self.wage_for(int(setting))),
                         staff=staff, staff_demand=staff, fill=1.0, opened_week=m.week)[0])
         cash_weeks = p["care_homes.initial_cash_weeks"] if setting == Setting.CARE_HOME \

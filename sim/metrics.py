@@ -137,9 +137,15 @@ METRICS: tuple[Metric, ...] = (
     _m("workforce_vacancy_rate_homecare", "ratio", "Vacancy rate: homecare", "ratio",
        "Vacancies / posts in homecare"),
     _m("council_fee_residential", "GBP/week", "Council fee: residential", "ratio",
-       "The council's standard weekly residential care home fee"),
+       "The council's standard weekly residential care home fee (in a region of several "
+       "councils, their fees weighted by population aged 65+)"),
     _m("council_fee_homecare", "GBP/hour", "Council fee: homecare", "ratio",
-       "The council's standard hourly homecare fee"),
+       "The council's standard hourly homecare fee (in a region of several councils, "
+       "their fees weighted by population aged 65+)"),
+    # Regions of several councils
+    _m("out_of_area_placements", "people", "People placed out of area", "stock",
+       "People (any funder) in a care home or on homecare with a provider in another "
+       "council's area than their own district's (always 0 with one council)"),
 )
 
 INDEX: dict[str, int] = {m.name: i for i, m in enumerate(METRICS)}
@@ -149,22 +155,35 @@ HEADLINE = ("council_spend", "people_waiting", "unmet_need_hours", "people_in_ca
 #: Metrics also recorded by district (``MetricRecorder.by_district``); the county rows of
 #: ``METRICS`` are their totals.
 BY_DISTRICT = ("people_waiting", "unmet_need_hours")
+#: Metrics also recorded by council of a region (``MetricRecorder.by_council``): spend by
+#: the council that pays, people by the council of their district; the region's rows of
+#: ``METRICS`` are their totals.
+BY_COUNCIL = ("council_spend", "people_waiting", "unmet_need_hours",
+              "council_funded_long_term", "council_funded_care_home_residents",
+              "out_of_area_placements")
 
 
 class MetricRecorder:
     """Weekly aggregates in preallocated arrays: ``data`` (metric x week) for the county
-    and ``by_district`` (``BY_DISTRICT`` metric x district x week)."""
+    (the region), ``by_district`` (``BY_DISTRICT`` metric x district x week) and
+    ``by_council`` (``BY_COUNCIL`` metric x council x week)."""
 
-    def __init__(self, weeks: int, districts: int):
+    def __init__(self, weeks: int, districts: int, councils: int = 1):
         self.data = np.zeros((len(METRICS), weeks))
         self.by_district = np.zeros((len(BY_DISTRICT), districts, weeks))
+        self.by_council = np.zeros((len(BY_COUNCIL), councils, weeks))
 
     def record(self, week: int, values: dict[str, float],
-               by_district: dict[str, np.ndarray]) -> None:
-        """Store one week's values; every registered metric must be given, and every
-        ``BY_DISTRICT`` metric split by district."""
+               by_district: dict[str, np.ndarray],
+               by_council: dict[str, np.ndarray] | None = None) -> None:
+        """Store one week's values; every registered metric must be given, every
+        ``BY_DISTRICT`` metric split by district and every ``BY_COUNCIL`` metric by
+        council (with one council, ``by_council`` may be left out: it is the region's)."""
+        if by_council is None and self.by_council.shape[1] == 1:
+            by_council = {name: values[name] for name in BY_COUNCIL}
         for given, expected in ((values.keys(), INDEX.keys()),
-                                (by_district.keys(), set(BY_DISTRICT))):
+                                (by_district.keys(), set(BY_DISTRICT)),
+                                (by_council.keys(), set(BY_COUNCIL))):
             missing, extra = expected - given, given - expected
             if missing or extra:
                 raise KeyError(f"metrics missing {sorted(missing)} / unknown {sorted(extra)}")
@@ -172,6 +191,8 @@ class MetricRecorder:
             self.data[INDEX[name], week] = value
         for i, name in enumerate(BY_DISTRICT):
             self.by_district[i, :, week] = by_district[name]
+        for i, name in enumerate(BY_COUNCIL):
+            self.by_council[i, :, week] = by_council[name]
 
     def series(self, name: str) -> np.ndarray:
         return self.data[INDEX[name]]

@@ -16,7 +16,7 @@ from .commissioner import Commissioner, Economy
 from .levers import Levers
 from .market import Market
 from .metrics import MetricRecorder
-from .outcomes import district_metrics, weekly_metrics
+from .outcomes import council_metrics, district_metrics, weekly_metrics
 from .parameters import Parameters
 from .pathway import Pathway
 from .placement import Placement
@@ -41,7 +41,8 @@ PHASES = ("calendar", "demography", "pathway", "placement", "care_and_money", "m
 
 
 class CareMarketModel(mesa.Model):
-    """One council's adult social care market for people aged 65+, in weekly steps.
+    """A region's adult social care market for people aged 65+, in weekly steps: one
+    council (the default county) or several sharing the providers near their borders.
 
     Args:
         params: parameter values (``sim.parameters.load_parameters()``).
@@ -74,15 +75,41 @@ class CareMarketModel(mesa.Model):
         self.placement = Placement(self)
         self.care = CareDelivery(self)
         self.workforce = Workforce(self)
-        self.commissioner = Commissioner(self)
+        self.council_of_district = self.p["county.district_council"]
+        self.commissioners = [Commissioner(self, c)
+                              for c in range(params.dim_sizes["council"])]
         self.levers = Levers()
         self.policies = PolicySet([spec.build() for spec in self.scenario.interventions])
         self.phase_seconds: dict[str, float] | None = None  # set a dict to time phases
         self.accounts = None
-        self.recorder = MetricRecorder(self.weeks, params.dim_sizes["district"])
+        self.recorder = MetricRecorder(self.weeks, params.dim_sizes["district"],
+                                       len(self.commissioners))
         self.deaths = self.recovered = self.arrivals = 0
         build_county(self)
         self.policies.setup(self)
+
+    @property
+    def commissioner(self) -> Commissioner:
+        """The council of a region of one council (the default county)."""
+        if len(self.commissioners) != 1:
+            raise AttributeError(f"this region has {len(self.commissioners)} councils: use "
+                                 "model.commissioners[i]")
+        return self.commissioners[0]
+
+    @property
+    def eligibility_threshold(self) -> int:
+        """Lowest eligible need level (the national Care Act threshold: every council's)."""
+        return self.p["commissioner.eligibility_threshold"]
+
+    def council_state(self, attr: str) -> np.ndarray:
+        """Each council's value of a commissioner attribute (e.g. ``fee_homecare``), by
+        council index: index it with residents' or providers' ``council``."""
+        return np.array([getattr(c, attr) for c in self.commissioners])
+
+    def region_mean(self, attr: str) -> float:
+        """The councils' values of a commissioner attribute weighted by their population
+        aged 65+ at the start (``council_shares``): with one council, its value."""
+        return float(np.sum(self.council_shares * self.council_state(attr)))
 
     def _schedule(self, scenario: Scenario, params: Parameters) -> dict[int, dict]:
         """Scenario changes by the week they take effect (extensive values scaled)."""
@@ -129,9 +156,10 @@ class CareMarketModel(mesa.Model):
         self.accounts = self.care.run()
 
     def record(self) -> None:
-        """This week's metrics, for the county and by district."""
-        self.recorder.record(self.week, weekly_metrics(self, self.accounts),
-                             district_metrics(self, self.accounts))
+        """This week's metrics, for the county (the region), by district and by council."""
+        by_district = district_metrics(self, self.accounts)
+        self.recorder.record(self.week, weekly_metrics(self, self.accounts), by_district,
+                             council_metrics(self, self.accounts, by_district))
 
     def run(self) -> np.ndarray:
         """Step to the horizon; returns the (metric x week) array."""
@@ -146,30 +174,33 @@ class CareMarketModel(mesa.Model):
         self.market.reset_week()
         if self.is_april[self.week]:
             self.economy.new_financial_year(self.p)
-            self.commissioner.new_financial_year()
+            for commissioner in self.commissioners:
+                commissioner.new_financial_year()
             self.population.grow_cohort(self.p["demography.new_65_growth"])
             self.market.reset_wages()
             self.market.set_prices()
         if self.week in self._changes:
             self.apply_changes(self._changes[self.week])
         self.policies.start_week(self)
-        self.commissioner.keep_block_contracts()
-        self.commissioner.start_week()
+        for commissioner in self.commissioners:
+            commissioner.keep_block_contracts()
+            commissioner.start_week()
 
     def apply_changes(self, changes: dict) -> None:
-        """Set new parameter values; those that start a piece of state reset it (fees,
-        budget, capacity, the National Living Wage and providers' pay, the yearly cohort
+        """Set new parameter values; those that start a piece of state reset it (every
+        council's fees, budget, capacity and block targets, the National Living Wage and providers' pay, the yearly cohort
         turning 65), and the means-test rules are rebuilt."""
         self.p = self.p.with_values(changes)
         self.charging = ChargingRules.from_params(self.p)
         setters = {
-            **self.commissioner.state_setters(),
             "economy.national_living_wage":
                 lambda v: setattr(self.economy, "national_living_wage", v),
             "demography.new_65_per_year":
                 lambda v: setattr(self.population, "new_65_per_year", v),
         }
         for path, value in changes.items():
+            for commissioner in self.commissioners:
+                commissioner.reset_state(path, value)
             if path in setters:
                 setters[path](value)
         if {"economy.national_living_wage", "workforce.care_wage_premium"} & changes.keys():
@@ -268,10 +299,12 @@ def simulate_arrays(params: Parameters, scenario: Scenario | None,
                     seed: np.random.SeedSequence | int, weeks: int | None = None,
                     scale: float = 1.0) -> dict[str, np.ndarray]:
     """Run one replication; its recorded arrays, not scaled back: ``metrics`` (metric x
-    week) and ``by_district`` (``BY_DISTRICT`` metric x district x week)."""
+    week), ``by_district`` (``BY_DISTRICT`` metric x district x week) and ``by_council``
+    (``BY_COUNCIL`` metric x council x week)."""
     model = CareMarketModel(params, scenario, seed, weeks, scale)
     model.run()
-    return {"metrics": model.recorder.data, "by_district": model.recorder.by_district}
+    return {"metrics": model.recorder.data, "by_district": model.recorder.by_district,
+            "by_council": model.recorder.by_council}
 
 
 def simulate(params: Parameters, scenario: Scenario | None, seed: np.random.SeedSequence | int,

@@ -29,6 +29,45 @@ def district_metrics(model, acc: WeekAccounts) -> dict[str, np.ndarray]:
     }
 
 
+def council_metrics(model, acc: WeekAccounts, by_district: dict[str, np.ndarray]
+                    ) -> dict[str, np.ndarray] | None:
+    """The ``BY_COUNCIL`` metrics for the week just simulated, by council (spend by the
+    council that pays, people by the council of their district; each sums to the region's
+    figure); None for a region of one council (its figures are the region's)."""
+    n = len(model.commissioners)
+    if n == 1:
+        return None
+    r = model.residents
+    council_of_district = model.council_of_district
+
+    def count(mask):
+        return np.bincount(r.council[mask], minlength=n)
+
+    council_funded = r.funding == Funding.COUNCIL
+    in_home = in_states(r.status, (Status.RESIDENTIAL, Status.NURSING))
+    long_term = council_funded & in_states(
+        r.status, (Status.RESIDENTIAL, Status.NURSING, Status.HOMECARE, Status.EXTRA_CARE))
+    return {
+        "council_spend": acc.council_by_council,
+        "people_waiting": np.bincount(council_of_district,
+                                      weights=by_district["people_waiting"], minlength=n),
+        "unmet_need_hours": np.bincount(council_of_district,
+                                        weights=by_district["unmet_need_hours"], minlength=n),
+        "council_funded_long_term": count(long_term | (r.status == Status.DIRECT_PAYMENT)),
+        "council_funded_care_home_residents": count(council_funded & in_home),
+        "out_of_area_placements": count(out_of_area(model)),
+    }
+
+
+def out_of_area(model) -> np.ndarray:
+    """Mask of residents whose provider is in another council's area than their own."""
+    r = model.residents
+    placed = r.provider >= 0
+    mask = np.zeros(r.n, dtype=bool)
+    mask[placed] = model.providers.council[r.provider[placed]] != r.council[placed]
+    return mask
+
+
 def _people(model) -> dict[str, float]:
     r = model.residents
     n_states = len(Status)
@@ -62,6 +101,8 @@ def _people(model) -> dict[str, float]:
         "residents_with_needs": r.n,
         "deaths_with_needs": model.deaths,
         "good_quality_share": _good_quality_share(model),
+        "out_of_area_placements": 0 if len(model.commissioners) == 1 else
+        int(np.count_nonzero(out_of_area(model))),
     }
 
 
@@ -72,11 +113,13 @@ def _good_quality_share(model) -> float:
 
 
 def _providers(model) -> dict[str, float]:
-    t, m, c = model.providers, model.market, model.commissioner
+    t, m = model.providers, model.market
     homes = t.mask(Setting.CARE_HOME)
     beds = float(t.beds[homes].sum())
     occupied = float(m.occupied_since_care()[homes].sum())
-    fee = np.where(t.nursing[homes], c.fee_nursing, c.fee_residential)
+    council = t.council[homes]  # each home's own council's fee
+    fee = np.where(t.nursing[homes], model.council_state("fee_nursing")[council],
+                   model.council_state("fee_residential")[council])
     vacancy = model.workforce.vacancy_rates()
     return {
         "care_home_beds": beds,
@@ -93,27 +136,27 @@ def _providers(model) -> dict[str, float]:
         "workforce_vacancy_rate": vacancy["all"],
         "workforce_vacancy_rate_care_homes": vacancy["care_home"],
         "workforce_vacancy_rate_homecare": vacancy["homecare"],
-        "council_fee_residential": c.fee_residential,
-        "council_fee_homecare": c.fee_homecare,
+        "council_fee_residential": model.region_mean("fee_residential"),
+        "council_fee_homecare": model.region_mean("fee_homecare"),
     }
 
 
 def _money(model, acc: WeekAccounts) -> dict[str, float]:
     nhs = acc.delayed_days * model.p["nhs.delayed_discharge_cost_per_day"]
+    line = acc.line
     return {
         "council_spend": acc.council_total,
-        "council_spend_care_homes": acc.council["care_homes"],
-        "council_spend_homecare": acc.council["homecare"],
-        "council_spend_direct_payments": acc.council["direct_payments"],
-        "council_spend_reablement": acc.council["reablement"],
-        "council_spend_blocks_unused": acc.council["blocks_unused_beds"] +
-        acc.council["blocks_unused_hours"],
+        "council_spend_care_homes": line("care_homes"),
+        "council_spend_homecare": line("homecare"),
+        "council_spend_direct_payments": line("direct_payments"),
+        "council_spend_reablement": line("reablement"),
+        "council_spend_blocks_unused": line("blocks_unused_beds") +
+        line("blocks_unused_hours"),
         "selffunder_spend": acc.selffunder_spend,
         "client_contributions": acc.contributions,
         "nhs_delay_cost": nhs,
         "total_public_cost": acc.council_total + nhs,
-        "council_spend_interventions": acc.council.get("interventions", 0.0) +
-        acc.council.get("extra_care", 0.0),
+        "council_spend_interventions": line("interventions") + line("extra_care"),
     }
 
 

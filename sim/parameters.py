@@ -12,7 +12,11 @@ Leaf keys:
     reason: why an assumption takes this value.
     range: plausible ``[low, high]`` for a scalar; ``range_scale: [low, high]`` multiplies
         every element of an array. Used by sensitivity analysis and as calibration priors.
-    dims: names of the array's dimensions (``district``, ``age_band``, ``sex``, ...).
+    dims: names of the array's dimensions (``district``, ``council``, ``age_band``, ``sex``,
+        ...).
+    per_council: true when each council of the region may have its own value: ``value`` is
+        then one number for every council, or a list with one per council (in the order of
+        ``county.councils``); read it with ``council_value``.
     extensive: true when the quantity scales with the county's size (``--scale``).
     timing: ``dynamic`` (read every week, the default) or ``setup`` (read once at the start).
     sums_to_one: true for a distribution: the values along the last dimension sum to one.
@@ -35,6 +39,8 @@ from .errors import InputError, Problem
 from .yamlio import load_yaml
 
 DEFAULT_PARAMS_DIR = Path(__file__).parent / "params"
+#: Label lists whose length sizes a dimension (a region of one council when absent).
+SIZED_BY = {"county.districts": "district", "county.councils": "council"}
 
 #: unit -> (kind, low bound, high bound); kind is number, int, flag, label, date.
 UNIT_RULES: dict[str, tuple[str, float | None, float | None]] = {
@@ -63,6 +69,7 @@ UNIT_RULES: dict[str, tuple[str, float | None, float | None]] = {
     "rate/year": ("number", -1, None),
     "index": ("number", 0, 1),
     "need level": ("int", 0, 4),
+    "council": ("int", 0, None),  # index into county.councils
     "flag": ("flag", None, None),
     "label": ("label", None, None),
     "date": ("date", None, None),
@@ -70,7 +77,7 @@ UNIT_RULES: dict[str, tuple[str, float | None, float | None]] = {
 
 LEAF_KEYS = {
     "value", "unit", "description", "source", "status", "reason", "range", "range_scale",
-    "dims", "extensive", "timing", "sums_to_one",
+    "dims", "extensive", "timing", "sums_to_one", "per_council",
 }
 STATUSES = ("sourced", "assumption", "calibrated")
 
@@ -92,6 +99,7 @@ class ParamSpec:
     extensive: bool = False
     timing: str = "dynamic"
     sums_to_one: bool = False
+    per_council: bool = False
 
     @property
     def kind(self) -> str:
@@ -119,10 +127,16 @@ class Parameters:
         return sorted(self.specs)
 
     def with_values(self, new_values: dict[str, Any]) -> "Parameters":
-        """A copy with some values replaced (values already checked by ``check_value``)."""
+        """A copy with some values replaced (values already checked by ``check_value``); a
+        new list of districts or councils (``SIZED_BY``) resizes its dimension, so that
+        Python users can, e.g., split a county into councils."""
         values = dict(self.values)
         values.update(new_values)
-        return Parameters(self.specs, values, dict(self.dim_sizes))
+        dim_sizes = dict(self.dim_sizes)
+        for path, dim in SIZED_BY.items():
+            if path in new_values:
+                dim_sizes[dim] = len(new_values[path])
+        return Parameters(self.specs, values, dim_sizes)
 
     def scaled(self, scale: float) -> "Parameters":
         """A copy with every extensive quantity multiplied by ``scale``."""
@@ -175,6 +189,45 @@ def coerce(spec: ParamSpec, raw: Any, dim_sizes: dict[str, int]) -> Any:
         ValueError: saying what the value should be.
     """
     kind, low, high = UNIT_RULES[spec.unit]
+    if spec.per_council:
+        return _coerce_per_council(spec, kind, low, high, raw, dim_sizes.get("council", 1))
+    if spec.unit == "council":
+        return _check_councils(_coerce_plain(spec, kind, low, high, raw, dim_sizes),
+                               dim_sizes.get("council", 1))
+    return _coerce_plain(spec, kind, low, high, raw, dim_sizes)
+
+
+def council_value(value: Any, council: int) -> Any:
+    """A ``per_council`` parameter's value for one council (index into
+    ``county.councils``): the value itself when it is one for every council."""
+    return value if np.isscalar(value) else value[council]
+
+
+def _coerce_per_council(spec: ParamSpec, kind: str, low, high, raw: Any, councils: int) -> Any:
+    """One value for every council (kept as a scalar), or a list of one per council."""
+    if isinstance(raw, (list, tuple, np.ndarray)):
+        if len(raw) != councils:
+            raise ValueError(f"expected a number for every council, or a list of {councils} "
+                             f"(one per council in county.councils), got {len(raw)} values: "
+                             f"{raw!r}")
+        items = [_coerce_scalar(spec, kind, low, high, x) for x in raw]
+        return np.array(items, dtype=float if kind == "number" else None)
+    return _coerce_scalar(spec, kind, low, high, raw)
+
+
+def _check_councils(value: Any, councils: int) -> Any:
+    """Council indices must name a council of ``county.councils``."""
+    bad = sorted({int(v) for v in np.ravel(value) if v >= councils})
+    if bad:
+        raise ValueError(f"council index {', '.join(map(str, bad))} is out of range: "
+                         f"county.councils lists {councils} council"
+                         f"{'s' if councils != 1 else ''} (indices 0 to {councils - 1})")
+    return value
+
+
+def _coerce_plain(spec: ParamSpec, kind: str, low, high, raw: Any,
+                           dim_sizes: dict[str, int]) -> Any:
+    """``coerce`` for a parameter that is not ``per_council``."""
     if spec.dims:
         shape = tuple(dim_sizes[d] for d in spec.dims)
         try:
@@ -247,10 +300,11 @@ def load_parameters(directory: Path | str = DEFAULT_PARAMS_DIR) -> Parameters:
             problems.append(Problem(str(file), "", "expected a mapping of parameter groups"))
             continue
         _collect_leaves(tree, file.stem, str(file), leaves, problems)
-    dim_sizes = dict(FIXED_DIMS)
+    dim_sizes = {**FIXED_DIMS, "council": 1}
     for path, leaf, _ in leaves:
-        if path == "county.districts" and isinstance(leaf.get("value"), list):
-            dim_sizes["district"] = len(leaf["value"])
+        for list_path, dim in SIZED_BY.items():
+            if path == list_path and isinstance(leaf.get("value"), list):
+                dim_sizes[dim] = len(leaf["value"])
     specs, values = {}, {}
     for path, leaf, file in leaves:
         spec = _make_spec(path, leaf, file, dim_sizes, problems)
@@ -261,6 +315,14 @@ def load_parameters(directory: Path | str = DEFAULT_PARAMS_DIR) -> Parameters:
             specs[path] = spec
         except ValueError as exc:
             problems.append(Problem(file, path, str(exc)))
+    if "county.district_council" in values and "county.councils" in values:
+        owned = set(np.ravel(values["county.district_council"]).tolist())
+        idle = [name for i, name in enumerate(values["county.councils"]) if i not in owned]
+        if idle:
+            problems.append(Problem(specs["county.district_council"].file,
+                                    "county.district_council",
+                                    f"council {', '.join(idle)} of county.councils owns no "
+                                    "district"))
     if problems:
         raise InputError(problems)
     return Parameters(specs, values, dim_sizes)
@@ -317,6 +379,11 @@ def _make_spec(path: str, leaf: dict, file: str, dim_sizes: dict, problems: list
     timing = leaf.get("timing", "dynamic")
     if timing not in ("dynamic", "setup"):
         bad("`timing` must be dynamic or setup")
+    per_council = leaf.get("per_council", False)
+    if not isinstance(per_council, bool):
+        bad("`per_council` must be true or false")
+    elif per_council and (dims or kind not in ("number", "int")):
+        bad("`per_council` is for numbers without `dims`")
     if len(problems) > found:
         return None
     return ParamSpec(
@@ -324,7 +391,7 @@ def _make_spec(path: str, leaf: dict, file: str, dim_sizes: dict, problems: list
         file=file, source=source, reason=leaf.get("reason"),
         range=tuple(rng) if rng else None, range_scale=tuple(rng_scale) if rng_scale else None,
         dims=dims, extensive=bool(leaf.get("extensive", False)), timing=timing,
-        sums_to_one=bool(leaf.get("sums_to_one", False)),
+        sums_to_one=bool(leaf.get("sums_to_one", False)), per_council=per_council,
     )
 
 

@@ -91,7 +91,7 @@ class Pathway:
         worse = admitted[self.u("hospital_worse", admitted) <
                          p["pathway.hospital_need_increase_probability"]]
         r.need[worse] = np.minimum(r.need[worse] + 1, 4)
-        new = admitted[eligible(r.need[admitted], m.commissioner.eligibility_threshold) &
+        new = admitted[eligible(r.need[admitted], m.eligibility_threshold) &
                        in_states(r.status[admitted], (Status.COMMUNITY, Status.QUEUED)) &
                        (r.wanted[admitted] == Status.COMMUNITY)]
         fresh = new[r.status[new] == Status.COMMUNITY]  # already queued: keep their place
@@ -131,7 +131,7 @@ class Pathway:
         rich = funding_for(service, r.savings[idx], r.property[idx], r.property_counted[idx],
                            m.charging) == Funding.SELF
         private = rich & (self.u("self_arrange", idx) < p["pathway.self_arrange_probability"]) & \
-            eligible(r.need[idx], m.commissioner.eligibility_threshold)
+            eligible(r.need[idx], m.eligibility_threshold)
         r.wanted[idx[private]] = service[private]
         r.since[idx[private]] = m.week
         queued = idx[~private]
@@ -140,31 +140,35 @@ class Pathway:
         self.counts["requests"] += queued.size
 
     def assess(self) -> None:
-        """Assess the queue in order (hospital first), up to this week's capacity."""
+        """Each council assesses its queue (the people of its districts) in order
+        (hospital first), up to this week's capacity."""
         m, r = self.model, self.r
         queue = np.flatnonzero(r.status == Status.QUEUED)
-        order = np.lexsort((r.id[queue], r.since[queue], ~r.in_hospital[queue]))
-        taken = queue[order[: int(m.commissioner.assessments_this_week())]]
-        self.counts["assessments"] += taken.size
-        ok = eligible(r.need[taken], m.commissioner.eligibility_threshold)
-        self._offer_services(taken[ok])
-        self._reable_or_signpost(taken[~ok])
+        for council in m.commissioners:
+            mine = queue if len(m.commissioners) == 1 else \
+                queue[r.council[queue] == council.council]
+            order = np.lexsort((r.id[mine], r.since[mine], ~r.in_hospital[mine]))
+            taken = mine[order[: int(council.assessments_this_week())]]
+            self.counts["assessments"] += taken.size
+            ok = eligible(r.need[taken], m.eligibility_threshold)
+            self._offer_services(taken[ok], council)
+            self._reable_or_signpost(taken[~ok], council)
 
-    def _reable_or_signpost(self, idx: np.ndarray) -> None:
+    def _reable_or_signpost(self, idx: np.ndarray, council) -> None:
         """Not eligible for long-term care: reablement (a prevention service, Care Act s2)
-        for needs of at least the minimum while places last, after eligible clients;
-        information and advice for the rest."""
+        for needs of at least the minimum while the council's places last, after eligible
+        clients; information and advice for the rest."""
         m, r = self.model, self.r
         wants = np.flatnonzero(r.need[idx] >= m.p["pathway.reablement_min_need"])[
-            : m.commissioner.reablement_places_left()]
-        self._start_reablement(idx[wants])
+            : council.reablement_places_left()]
+        self._start_reablement(idx[wants], council)
         rest = np.ones(idx.size, dtype=bool)
         rest[wants] = False
         self._signpost(idx[rest])
 
-    def _start_reablement(self, idx: np.ndarray) -> None:
+    def _start_reablement(self, idx: np.ndarray, council) -> None:
         m, r = self.model, self.r
-        m.commissioner.reablement_started(idx.size)
+        council.reablement_started(idx.size)
         r.status[idx] = Status.REABLEMENT
         r.wanted[idx] = Status.REABLEMENT
         r.since[idx] = m.week
@@ -178,16 +182,17 @@ class Pathway:
         r.in_hospital[idx] = False
         r.blocked_until[idx] = m.week + int(m.p["pathway.request_cooldown_weeks"])
 
-    def _offer_services(self, idx: np.ndarray) -> None:
-        """Choose a service; new community clients get reablement first while it has room."""
+    def _offer_services(self, idx: np.ndarray, council) -> None:
+        """Choose a service; new community clients get reablement first while the council's
+        places last."""
         m, r, p = self.model, self.r, self.model.p
         service = choose_service(r.need[idx], r.has_carer[idx], self.u("assessment_home", idx),
                                  self.u("assessment_dp", idx), p)
         funding = funding_for(service, r.savings[idx], r.property[idx],
                               r.property_counted[idx], m.charging)
         first = np.flatnonzero(in_states(service, HOME_SERVICES))[
-            : m.commissioner.reablement_places_left()]
-        self._start_reablement(idx[first])
+            : council.reablement_places_left()]
+        self._start_reablement(idx[first], council)
         rest = np.ones(idx.size, dtype=bool)
         rest[first] = False
         self._start_long_term(idx[rest], service[rest], funding[rest])
@@ -216,7 +221,7 @@ class Pathway:
         success = self.u("reablement", done) < p["pathway.reablement_success_share"]
         well = done[success]
         r.need[well] = np.maximum(r.need[well] - 1, 1)  # held at low, like other recoveries
-        ok = eligible(r.need[done], m.commissioner.eligibility_threshold)
+        ok = eligible(r.need[done], m.eligibility_threshold)
         self._signpost(done[success | ~ok])
         rest = done[~success & ok]
         u_dp = self.u("reablement_dp", rest)

@@ -1,9 +1,12 @@
 """Placement: matching people waiting for a service to providers with room.
 
-The council places council-funded residents with framework and block capacity first, then
-spot (at a premium), among providers that accept its fee, ranked by quality and distance;
-self-funders choose by quality, distance and price. Decisions are sequential (each takes a
-place), so they run over the few hundred people who need them each week.
+A council places the council-funded residents of its districts with its framework and block
+capacity first, then spot (at a premium), among providers that accept its fee, ranked by
+quality and distance; self-funders choose by quality, distance and price. Providers near a
+border are reachable from several councils' districts: they take a council's placement
+against that council's fee, and a council's framework and block contracts hold only in its
+own area (elsewhere it buys spot). Decisions are sequential (each takes a place), so they
+run over the few hundred people who need them each week.
 """
 
 from __future__ import annotations
@@ -70,7 +73,8 @@ class Placement:
         r.in_hospital[rows] = False
         r.displaced[rows] = False
         r.block[rows] = block
-        r.spot[rows] = council & ~block & ~t.framework[providers]
+        r.spot[rows] = council & ~block & ~(t.framework[providers] &
+                                            (t.council[providers] == r.council[rows]))
 
     def _nearest_with_agencies(self, with_agencies: np.ndarray) -> list[int]:
         """For each district, the nearest other district that has agencies, within the
@@ -104,6 +108,11 @@ class Placement:
         return r.funding[seekers] == Funding.COUNCIL
 
     def place_in_care_homes(self, seekers: np.ndarray) -> None:
+        """Each seeker, in order, takes the best acceptable home with a free bed. Who pays
+        (``payer``: the seeker's council index if council-funded, -1 for a self-funder)
+        decides which homes are acceptable (a home takes a council's placement against
+        that council's fee), which beds are free (block beds only for the council that
+        reserved them) and the framework and block bonus (its own area only)."""
         m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
         homes = np.flatnonzero(t.market_mask(Setting.CARE_HOME))
         if seekers.size == 0 or homes.size == 0:
@@ -113,11 +122,10 @@ class Placement:
         block_used = np.bincount(r.provider[resident_rows & r.block], minlength=t.n)[homes]
         block_free = np.maximum(t.block_reserved[homes] - block_used, 0.0)
         free = t.beds[homes] - occupied
-        fee = np.where(t.nursing[homes], m.commissioner.fee_nursing,
-                       m.commissioner.fee_residential)
-        takes_council = accepts_council_placement(
-            fee, t.unit_cost[homes], occupied / np.maximum(t.beds[homes], 1.0),
-            p["care_homes.council_refusal_occupancy"]) & (t.quality[homes] != INADEQUATE)
+        fee_nursing, fee_residential = (m.council_state("fee_nursing"),
+                                        m.council_state("fee_residential"))
+        councils = range(len(m.commissioners))
+        own = [t.council[homes] == c for c in councils]
         dist = self.distance[:, t.district[homes]]
         staffed = (t.fill[homes] >= p["placement.min_staffing_for_admissions"])[None, :]
         reachable = {False: (dist <= p["placement.max_distance_km"]) & staffed,
@@ -126,19 +134,36 @@ class Placement:
         score = p["placement.quality_score"][t.quality[homes]][None, :] - \
             p["placement.distance_weight"] * dist
         in_block = block_free >= 1.0
-        council_ok = takes_council | in_block
-        # static acceptability and scores by [service][council][district]
         right_type = {Status.NURSING: t.nursing[homes],
                       Status.RESIDENTIAL: np.ones(homes.size, bool)}
-        static_ok = {(s, c, w): reachable[w] & right_type[s] & (council_ok if c else True)
-                     for s in right_type for c in (False, True) for w in (False, True)}
-        static_score = {
-            True: score + p["placement.framework_bonus"] * (t.framework[homes] | in_block),
-            False: score - p["placement.price_weight"] * t.selffunder_price[homes] / fee}
-        free_for = {True: free, False: free - block_free}
-        council_funded = self.fund(seekers, r.wanted[seekers])
+        occupancy = occupied / np.maximum(t.beds[homes], 1.0)
 
-        static_any = {key: ok.any(axis=0) for key, ok in static_ok.items()}
+        def council_ok(c: int) -> np.ndarray:
+            """Homes that take council c's placement: at its fee, or into its block."""
+            fee = np.where(t.nursing[homes], fee_nursing[c], fee_residential[c])
+            takes = accepts_council_placement(
+                fee, t.unit_cost[homes], occupancy,
+                p["care_homes.council_refusal_occupancy"]) & (t.quality[homes] != INADEQUATE)
+            return takes | (in_block & own[c])
+
+        # static acceptability and scores by payer (and service, wider search), by district
+        ok_for = _Lazy(council_ok)
+        static_ok = _Lazy(lambda key: reachable[key[2]] & right_type[key[0]] & (
+            ok_for[key[1]] if key[1] >= 0 else True))
+        static_any = _Lazy(lambda key: static_ok[key].any(axis=0))
+        local_fee = np.where(t.nursing[homes], fee_nursing[t.council[homes]],
+                             fee_residential[t.council[homes]])
+        static_score = _Lazy(lambda c: score - p["placement.price_weight"] *
+                             t.selffunder_price[homes] / local_fee if c < 0 else
+                             score + p["placement.framework_bonus"] *
+                             ((t.framework[homes] | in_block) & own[c]))
+        # free beds by payer: self-funders and councils outside their area cannot use
+        # block-reserved beds (kept up to date as beds are taken)
+        free_for = {-1: free - block_free}
+        for c in councils:
+            free_for[c] = free if own[c].all() else np.where(own[c], free, free - block_free)
+        partial = [(c, arr) for c, arr in free_for.items() if arr is not free]
+        payers = np.where(self.fund(seekers, r.wanted[seekers]), r.council[seekers], -1)
 
         def room(key: tuple) -> bool:
             return bool((static_any[key] & (free_for[key[1]] >= 1.0)).any())
@@ -147,28 +172,29 @@ class Placement:
         has_room: dict = {}  # filled lazily; emptied whenever a home fills up
         admitted, chosen, blocks = [], [], []
         services, districts = r.wanted[seekers].tolist(), r.district[seekers].tolist()
-        for i, taste, service, district, council, wide in zip(
-                seekers.tolist(), tastes, services, districts, council_funded.tolist(),
+        for i, taste, service, district, payer, wide in zip(
+                seekers.tolist(), tastes, services, districts, payers.tolist(),
                 widen.tolist()):
-            key = (service, council, wide)
+            key = (service, payer, wide)
             if key not in has_room:
                 has_room[key] = room(key)
             if not has_room[key]:
                 continue
-            candidates = np.flatnonzero(static_ok[key][district] & (free_for[council] >= 1.0))
+            candidates = np.flatnonzero(static_ok[key][district] & (free_for[payer] >= 1.0))
             if candidates.size == 0:
                 continue
-            noisy = static_score[council][district][candidates] + \
+            noisy = static_score[payer][district][candidates] + \
                 taste[candidates]
             j = int(candidates[np.argmax(noisy)])
-            block = council and block_free[j] >= 1.0
+            block = payer >= 0 and block_free[j] >= 1.0 and bool(own[payer][j])
             admitted.append(i)
             chosen.append(homes[j])
             blocks.append(block)
             free[j] -= 1.0
             if block:
                 block_free[j] -= 1.0
-            free_for[False][j] = free[j] - block_free[j]
+            for c, arr in partial:
+                arr[j] = free[j] if c >= 0 and own[c][j] else free[j] - block_free[j]
             if free[j] < 1.0:
                 has_room.clear()
         self._admit(admitted, chosen, blocks)
@@ -190,19 +216,23 @@ class Placement:
                                  minlength=t.n)[agencies]
         block_free = np.maximum(t.block_reserved[agencies] - block_used, 0.0)
         spare = t.staff[agencies] * p["homecare.productive_hours_per_worker"] - commissioned
-        council_funded = self.fund(seekers, np.full(seekers.size, Status.HOMECARE))
+        payers = np.where(self.fund(seekers, np.full(seekers.size, Status.HOMECARE)),
+                          r.council[seekers], -1)
         order = np.argsort(t.district[agencies], kind="stable")  # districts become ranges
         agencies = agencies[order]
         districts, starts = np.unique(t.district[agencies], return_index=True)
         ends = np.append(starts[1:], agencies.size)
         local_of = {int(d): (int(a), int(b)) for d, a, b in zip(districts, starts, ends)}
         base = p["placement.quality_score"][t.quality[agencies]]
+        own = {c: t.council[agencies] == c for c in range(len(m.commissioners))}
         market = _AgencyMarket(
             spare=spare[order].tolist(), block_free=block_free[order].tolist(),
-            score={False: base.tolist(),
-                   True: (base + p["placement.framework_bonus"] * t.framework[agencies]).tolist()},
+            score={-1: base.tolist(), **{
+                c: (base + p["placement.framework_bonus"] * (t.framework[agencies] & mine)
+                    ).tolist() for c, mine in own.items()}},
             takes_council=(t.quality[agencies] != INADEQUATE).tolist(),
-            bonus=p["placement.framework_bonus"])
+            bonus=p["placement.framework_bonus"],
+            own={c: None if mine.all() else mine.tolist() for c, mine in own.items()})
         first = np.zeros(p.dim_sizes["district"], dtype=np.intp)
         first[districts] = starts
         width = int((ends - starts).max())
@@ -221,14 +251,14 @@ class Placement:
             "choice_agency", r.key[seekers[wide]][:, None], agencies[wide_columns])))
         nearby, widen = nearby.tolist(), widen.tolist()
         admitted, chosen, blocks = [], [], []
-        for k, (i, hours, council, district) in enumerate(zip(
-                seekers.tolist(), package[r.need[seekers]].tolist(), council_funded.tolist(),
+        for k, (i, hours, payer, district) in enumerate(zip(
+                seekers.tolist(), package[r.need[seekers]].tolist(), payers.tolist(),
                 r.district[seekers].tolist())):
-            j, block = market.take(*local_of[district], hours, council, noise[k]) \
+            j, block = market.take(*local_of[district], hours, payer, noise[k]) \
                 if district in local_of else (-1, False)
             if j < 0 and widen[k]:
                 lo, hi = local_of[nearby[district]]
-                j, block = market.take(lo, hi, hours, council, wide_noise[k])
+                j, block = market.take(lo, hi, hours, payer, wide_noise[k])
             if j >= 0:
                 admitted.append(i)
                 chosen.append(agencies[j])
@@ -236,26 +266,51 @@ class Placement:
         self._admit(admitted, chosen, blocks)
 
 
+class _Lazy(dict):
+    """A dict whose missing values are computed by ``make(key)`` on first use."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        value = self[key] = self.make(key)
+        return value
+
+
 class _AgencyMarket:
     """One week's spare hours of agencies (in Python lists: a district has a dozen, so
-    plain loops beat array calls), and the choice of an agency for one package."""
+    plain loops beat array calls), and the choice of an agency for one package.
 
-    def __init__(self, spare, block_free, score, takes_council, bonus):
+    ``score`` and ``own`` are by payer: -1 a self-funder, else a council's index; ``own``
+    says which agencies are in that council's area (None: all of them)."""
+
+    def __init__(self, spare, block_free, score, takes_council, bonus, own):
         self.spare, self.block_free = spare, block_free
         self.score, self.takes_council, self.bonus = score, takes_council, bonus
+        self.own = own
 
-    def take(self, lo: int, hi: int, hours: float, council: bool, noise) -> tuple[int, bool]:
+    def take(self, lo: int, hi: int, hours: float, payer: int, noise) -> tuple[int, bool]:
         """The best agency in rows lo..hi-1 with room for ``hours`` (council clients fill
-        block capacity first and avoid inadequate agencies; self-funders cannot use unused
-        block hours); its hours are taken. Returns (row, in block) or (-1, False)."""
+        their council's block capacity first and avoid inadequate agencies; self-funders,
+        and councils outside their area, cannot use unused block hours); its hours are
+        taken. Returns (row, in block) or (-1, False)."""
         best, best_row, best_block = -np.inf, -1, False
-        score = self.score[council]
+        score = self.score[payer]
+        own = self.own[payer] if payer >= 0 else None
         for j in range(lo, hi):
             free_block = self.block_free[j]
-            if council:
-                if not self.takes_council[j] or self.spare[j] < hours:
+            if payer >= 0:
+                if not self.takes_council[j]:
                     continue
-                in_block = free_block >= hours
+                if own is not None and not own[j]:
+                    if self.spare[j] - free_block < hours:
+                        continue
+                    in_block = False
+                elif self.spare[j] < hours:
+                    continue
+                else:
+                    in_block = free_block >= hours
             elif self.spare[j] - free_block < hours:
                 continue
             else:

@@ -112,7 +112,8 @@ def add_residents(table: ResidentTable, p, district, band, sex, need, keys: np.n
                                                 ndtri(uniform("income")))
     age = draw_ages(band, uniform("age"), p["demography.oldest_band_mean_years_over"])
     return table.add(
-        district.size, key=keys, district=district, sex=sex, age=age, need=need,
+        district.size, key=keys, district=district,
+        council=p["county.district_council"][district], sex=sex, age=age, need=need,
         savings=savings, property=prop, income=income,
         property_counted=uniform("property_counted") >= p["charging.property_disregard_share"],
         has_carer=uniform("carer") < p["unpaid_care.carer_probability"][band],

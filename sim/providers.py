@@ -25,9 +25,10 @@ PROVIDER_COLUMNS: dict[str, type] = {
     "setting": np.int8,
     "nursing": np.bool_,
     "district": np.int16,
+    "council": np.int16,           # the council whose area it is in (county.district_council)
     "open": np.bool_,
     "beds": np.float64,            # care homes: registered beds
-    "framework": np.bool_,         # on the council's framework (standard fee, preferred)
+    "framework": np.bool_,         # on its council's framework (standard fee, preferred)
     "quality": np.int8,            # 0 outstanding .. 3 inadequate
     "cash": np.float64,            # GBP
     "margin": np.float64,          # smoothed profit / revenue
@@ -81,6 +82,10 @@ class Provider(mesa.Agent):
     @property
     def district(self) -> int:
         return int(self.model.providers.district[self.row])
+
+    @property
+    def council(self) -> int:
+        return int(self.model.providers.council[self.row])
 
     @property
     def quality(self) -> int:

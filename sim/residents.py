@@ -44,6 +44,7 @@ COLUMNS: dict[str, type] = {
     "id": np.int64,
     "key": np.uint64,            # the same person's key in every scenario (sim.rng keyed draws)
     "district": np.int16,
+    "council": np.int16,         # the council of the district (county.district_council)
     "sex": np.int8,
     "age": np.float64,           # years
     "need": np.int8,             # 0..4

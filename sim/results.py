@@ -5,17 +5,20 @@ Layout::
     manifest.json        status (running -> completed | failed), command, versions, git
                          commit, parameter fingerprint, input hashes, seeds, per-job status
     scenarios/           each resolved scenario as YAML, and parameters.json (all values)
-    jobs/                one .npz per (scenario, replication): weekly metrics, county and
-                         by district, unscaled
+    jobs/                one .npz per (scenario, replication): weekly metrics, county,
+                         by district and by council, unscaled
     timeseries.parquet   long: scenario, rep, week, date, financial_year, metric, value
     by_district.parquet  the same for the ``BY_DISTRICT`` metrics, with a district column
+    by_council.parquet   the same for the ``BY_COUNCIL`` metrics, with a council column
+                         (one council, the county's, unless the region has several)
     summary.csv          scenario x metric x financial year (and "all", and for flows
                          "all_discounted", the present value): mean, p5, p50, p95
     deltas.csv           paired differences against the baseline, same statistics
     decision.csv         one row per scenario, ranked against the baseline (sim.compare)
 
-Values in ``timeseries.parquet``, ``by_district.parquet``, ``summary.csv``, ``deltas.csv`` and ``decision.csv`` are
-for the whole county: extensive metrics of a run at ``scale`` are divided by ``scale``.
+Values in ``timeseries.parquet``, ``by_district.parquet``, ``by_council.parquet``,
+``summary.csv``, ``deltas.csv`` and ``decision.csv`` are for the whole county (the region):
+extensive metrics of a run at ``scale`` are divided by ``scale``.
 ``caremarket compare`` (``sim.compare.compare_run``) rebuilds the last three.
 """
 
@@ -43,7 +46,7 @@ from .compare import Appraisal, Comparison, compare
 from .errors import InputError, Problem
 from .fileio import atomic_path, plain, write_json, write_text
 from .manifest import new_manifest, now, write_manifest
-from .metrics import BY_DISTRICT, METRICS
+from .metrics import BY_COUNCIL, BY_DISTRICT, METRICS
 from .plan import MANIFEST, RunPlan
 from .runner import Ensemble, JobFailedError, JobResult, job_file, run_ensemble
 from .scenario import Scenario
@@ -55,6 +58,7 @@ SCENARIOS_FOLDER = "scenarios"
 PARAMETERS_FILE = "parameters.json"
 TIMESERIES = "timeseries.parquet"
 BY_DISTRICT_FILE = "by_district.parquet"
+BY_COUNCIL_FILE = "by_council.parquet"
 SUMMARY = "summary.csv"
 DELTAS = "deltas.csv"
 DECISION = "decision.csv"
@@ -70,6 +74,11 @@ BY_DISTRICT_SCHEMA = pa.schema([
     ("scenario", pa.string()), ("rep", pa.int32()), ("week", pa.int32()),
     ("date", pa.date32()), ("financial_year", pa.string()), ("metric", pa.string()),
     ("district", pa.string()), ("value", pa.float64()),
+])
+BY_COUNCIL_SCHEMA = pa.schema([
+    ("scenario", pa.string()), ("rep", pa.int32()), ("week", pa.int32()),
+    ("date", pa.date32()), ("financial_year", pa.string()), ("metric", pa.string()),
+    ("council", pa.string()), ("value", pa.float64()),
 ])
 
 
@@ -126,6 +135,7 @@ def execute(plan: RunPlan, command: list[str], executor: Executor | None = None,
                                 progress=progress)
         comparison = write_outputs(run_dir, ensemble, plan.dates, Appraisal.of(plan.params))
         write_by_district(run_dir, ensemble, plan.dates, plan.params["county.districts"])
+        write_by_council(run_dir, ensemble, plan.dates, plan.params["county.councils"])
         manifest["comparison"] = comparison.record(command)
     except BaseException as exc:
         results = ensemble.results if ensemble else getattr(exc, "results", {})
@@ -240,25 +250,42 @@ def write_by_district(run_dir: Path, ensemble: Ensemble, dates: list[dt.date],
                       districts: tuple[str, ...]) -> None:
     """Write ``by_district.parquet`` (whole-county values) from the job files, one job at
     a time."""
+    _write_breakdown(run_dir / BY_DISTRICT_FILE, BY_DISTRICT_SCHEMA, BY_DISTRICT,
+                     "district", districts, ensemble.names, ensemble.reps,
+                     ensemble.by_district, dates)
+
+
+def write_by_council(run_dir: Path, ensemble: Ensemble, dates: list[dt.date],
+                     councils: tuple[str, ...]) -> None:
+    """Write ``by_council.parquet`` (whole-region values) from the job files, one job at
+    a time."""
+    _write_breakdown(run_dir / BY_COUNCIL_FILE, BY_COUNCIL_SCHEMA, BY_COUNCIL, "council",
+                     councils, ensemble.names, ensemble.reps, ensemble.by_council, dates)
+
+
+def _write_breakdown(path: Path, schema: pa.Schema, metrics: tuple[str, ...], column: str,
+                     labels: tuple[str, ...], names: list[str], reps: int,
+                     values_of: Callable[[str, int], np.ndarray],
+                     dates: list[dt.date]) -> None:
+    """One long table of (metric x label x week) arrays, job by job."""
     weeks = len(dates)
-    cells = len(BY_DISTRICT) * len(districts)
+    cells = len(metrics) * len(labels)
     columns = {
         "week": pa.array(np.tile(np.arange(weeks, dtype=np.int32), cells)),
         "date": pa.array(dates * cells, type=pa.date32()),
         "financial_year": pa.array([week_financial_year(d) for d in dates] * cells),
-        "metric": pa.array(np.repeat(BY_DISTRICT, len(districts) * weeks)),
-        "district": pa.array(np.tile(np.repeat(districts, weeks), len(BY_DISTRICT))),
+        "metric": pa.array(np.repeat(metrics, len(labels) * weeks)),
+        column: pa.array(np.tile(np.repeat(labels, weeks), len(metrics))),
     }
-    with (atomic_path(run_dir / BY_DISTRICT_FILE) as tmp,
-          pq.ParquetWriter(tmp, BY_DISTRICT_SCHEMA) as writer):
-        for name in ensemble.names:
-            for rep in range(ensemble.reps):
-                values = ensemble.by_district(name, rep).reshape(-1)
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+        for name in names:
+            for rep in range(reps):
+                values = values_of(name, rep).reshape(-1)
                 writer.write_table(pa.table({
                     "scenario": pa.array([name] * values.size, type=pa.string()),
                     "rep": pa.array(np.full(values.size, rep, dtype=np.int32)),
                     **columns, "value": pa.array(values, type=pa.float64()),
-                }, schema=BY_DISTRICT_SCHEMA))
+                }, schema=schema))
 
 
 def write_comparison(run_dir: Path, comparison: Comparison) -> None:

@@ -2,9 +2,9 @@
 
 Replication *r* of every scenario uses the seed ``SeedSequence(seed).spawn(reps)[r]``
 (common random numbers), so results do not depend on how many workers ran them or in which
-order. With a ``run_dir``, each job saves its weekly metrics (county and by district) to
-``run_dir/jobs/<scenario>__r<rep>.npz`` atomically and returns only its status, so memory
-does not grow with the number of jobs; a job whose file already exists is reused, which is
+order. With a ``run_dir``, each job saves its weekly metrics (county, by district and by
+council) to ``run_dir/jobs/<scenario>__r<rep>.npz`` atomically and returns only its status,
+so memory does not grow with the number of jobs; a job whose file already exists is reused, which is
 how an interrupted ensemble resumes. ``run_dir/jobs/ensemble.json`` records what the files
 were made from, and a folder made from other inputs is refused.
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .fileio import plain, save_arrays, write_json
-from .metrics import BY_DISTRICT, METRICS
+from .metrics import BY_COUNCIL, BY_DISTRICT, METRICS
 from .parameters import Parameters
 from .scenario import Scenario
 from .summary import scale_back
@@ -54,11 +54,13 @@ def job_file(run_dir: Path | str, scenario: str, rep: int) -> Path:
     return Path(run_dir) / JOBS_FOLDER / f"{scenario}__r{rep}.npz"
 
 
-def job_shapes(weeks: int, districts: int) -> dict[str, tuple[int, ...]]:
-    """The arrays a job produces, by name: weekly metrics (metric x week) and the
-    ``BY_DISTRICT`` metrics (metric x district x week)."""
+def job_shapes(weeks: int, districts: int, councils: int = 1) -> dict[str, tuple[int, ...]]:
+    """The arrays a job produces, by name: weekly metrics (metric x week), the
+    ``BY_DISTRICT`` metrics (metric x district x week) and the ``BY_COUNCIL`` metrics
+    (metric x council x week)."""
     return {"metrics": (len(METRICS), weeks),
-            "by_district": (len(BY_DISTRICT), districts, weeks)}
+            "by_district": (len(BY_DISTRICT), districts, weeks),
+            "by_council": (len(BY_COUNCIL), councils, weeks)}
 
 
 def scenario_digest(scenario: Scenario) -> str:
@@ -123,8 +125,9 @@ class Ensemble:
         return [s.name for s in self.scenarios]
 
     def raw(self, scenario: str, rep: int, name: str = "metrics") -> np.ndarray:
-        """A job's array as simulated, not scaled back: ``metrics`` (metric x week) or
-        ``by_district`` (``BY_DISTRICT`` metric x district x week)."""
+        """A job's array as simulated, not scaled back: ``metrics`` (metric x week),
+        ``by_district`` (``BY_DISTRICT`` metric x district x week) or ``by_council``
+        (``BY_COUNCIL`` metric x council x week)."""
         result = self.results[(scenario, rep)]
         if result.arrays is not None:
             return result.arrays[name]
@@ -140,6 +143,11 @@ class Ensemble:
         county (all are extensive)."""
         return self.raw(scenario, rep, "by_district") / self.scale
 
+    def by_council(self, scenario: str, rep: int) -> np.ndarray:
+        """The ``BY_COUNCIL`` metrics (metric x council x week) scaled back to the whole
+        region (all are extensive)."""
+        return self.raw(scenario, rep, "by_council") / self.scale
+
 
 def run_job(job: Job) -> JobResult:
     """Simulate one job; save its values to ``job.path`` atomically when it has one."""
@@ -147,7 +155,8 @@ def run_job(job: Job) -> JobResult:
 
     started = time.perf_counter()
     arrays = simulate_arrays(job.params, job.scenario, job.seed, job.weeks, job.scale)
-    expected = job_shapes(job.weeks, job.params.dim_sizes["district"])
+    expected = job_shapes(job.weeks, job.params.dim_sizes["district"],
+                          job.params.dim_sizes["council"])
     for name, array in arrays.items():
         if array.shape != expected[name]:
             raise RuntimeError(f"the model's {name} has shape {array.shape}, "
@@ -190,7 +199,7 @@ def run_ensemble(scenarios: list[Scenario], params: Parameters, reps: int, seed:
         run_dir = Path(run_dir)
         _claim(run_dir, _ensemble_key(scenarios, params, seed, weeks, scale))
     seeds = replication_seeds(seed, reps)
-    shapes = job_shapes(weeks, params.dim_sizes["district"])
+    shapes = job_shapes(weeks, params.dim_sizes["district"], params.dim_sizes["council"])
     results: dict[tuple[str, int], JobResult] = {}
     pending: list[Job] = []
     for rep in range(reps):
@@ -296,7 +305,7 @@ def _ensemble_key(scenarios: list[Scenario], params: Parameters, seed: int, week
                   scale: float) -> dict:
     return {"parameters": params.fingerprint(), "seed": seed, "weeks": weeks,
             "scale": scale, "metrics": [m.name for m in METRICS],
-            "by_district": list(BY_DISTRICT),
+            "by_district": list(BY_DISTRICT), "by_council": list(BY_COUNCIL),
             "scenarios": {s.name: scenario_digest(s) for s in scenarios}}
 
 

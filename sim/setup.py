@@ -21,6 +21,9 @@ def build_county(model) -> None:
     p = model.p
     district_shares = p["county.population_65plus"] / p["county.population_65plus"].sum()
     model.district_shares = district_shares
+    by_council = np.bincount(model.council_of_district, weights=p["county.population_65plus"],
+                             minlength=len(model.commissioners))
+    model.council_shares = by_council / by_council.sum()
     cells = np.round(p["county.population_65plus"][:, None, None] *
                      p["demography.age_sex_shares"][None]).astype(np.int64)
     with_needs = rng.binomial(cells, p["need.prevalence_initial"][None, :, :])
@@ -63,7 +66,8 @@ def _build_care_homes(model, rng) -> None:
                          _allocate(n, model.district_shares, rng))
     size = np.exp(p["care_homes.home_size_spread"] * rng.standard_normal(n))
     beds = np.maximum(np.round(size / size.sum() * p["care_homes.initial_beds"]), 1.0)
-    rows = t.add(n, setting=Setting.CARE_HOME, district=district, beds=beds,
+    rows = t.add(n, setting=Setting.CARE_HOME, district=district,
+                 council=p["county.district_council"][district], beds=beds,
                  nursing=rng.random(n) < p["care_homes.nursing_home_share"],
                  framework=rng.random(n) < p["commissioner.framework_share_care_homes"],
                  quality=_initial_quality(p, n, rng),
@@ -100,6 +104,7 @@ def _fill_care_homes(model, rng) -> None:
         r.wanted[chosen] = r.status[chosen]
         r.provider[chosen] = slots
         r.district[chosen] = t.district[slots]
+        r.council[chosen] = t.council[slots]
     residents = np.flatnonzero(taken)
     selffunded = rng.random(residents.size) < p["care_homes.initial_selffunder_share"]
     sf, council = residents[selffunded], residents[~selffunded]
@@ -118,6 +123,7 @@ def _build_agencies(model, rng) -> None:
     district = np.repeat(np.arange(len(model.district_shares)),
                          _allocate(n, model.district_shares, rng))
     rows = t.add(n, setting=Setting.HOMECARE, district=district,
+                 council=p["county.district_council"][district],
                  framework=rng.random(n) < p["commissioner.framework_share_homecare"],
                  quality=_initial_quality(p, n, rng),
                  wage=float(model.market.wage_for(Setting.HOMECARE)), fill=1.0)
@@ -199,5 +205,6 @@ def _staff_providers(model) -> None:
     delivered = commissioned[agencies]
     t.cash[agencies] = p["homecare.initial_cash_weeks"] * (
         delivered * market.agency_cost_per_hour(agencies) + p["homecare.branch_cost_weekly"])
-    model.commissioner.keep_block_contracts()
+    for commissioner in model.commissioners:
+        commissioner.keep_block_contracts()
     market.plan_initial_pipeline()

@@ -15,9 +15,15 @@ import yaml
 
 import sim.model
 from sim.errors import InputError
-from sim.metrics import BY_DISTRICT, BY_NAME, METRICS
+from sim.metrics import BY_COUNCIL, BY_DISTRICT, BY_NAME, METRICS
 from sim.plan import plan_run
-from sim.results import BY_DISTRICT_FILE, execute, new_run_dir, read_results
+from sim.results import (
+    BY_COUNCIL_FILE,
+    BY_DISTRICT_FILE,
+    execute,
+    new_run_dir,
+    read_results,
+)
 from sim.runner import JobFailedError, job_file
 from sim.summary import (
     PERIOD_ALL,
@@ -65,7 +71,7 @@ def test_folder_layout(run_dir):
     assert re.fullmatch(r"\d{8}-\d{6}-[0-9a-f]{6}", run_dir.name)
     names = {p.name for p in run_dir.iterdir()}
     assert names == {"manifest.json", "scenarios", "jobs", "timeseries.parquet", BY_DISTRICT_FILE,
-                     "summary.csv", "deltas.csv", "decision.csv"}
+                     BY_COUNCIL_FILE, "summary.csv", "deltas.csv", "decision.csv"}
     assert {p.name for p in (run_dir / "scenarios").iterdir()} == {
         "baseline.yaml", "homecare_fee_uplift.yaml", "same_as_baseline.yaml",
         "parameters.json"}
@@ -142,6 +148,19 @@ def test_by_district_splits_the_county_figures(run_dir, results, params):
                                    atol=1e-6)
     waiting = frame[frame.metric == "people_waiting"].groupby("district").value.sum()
     assert (waiting > 0).sum() >= 2  # a real split, not everything in one district
+
+
+def test_by_council_of_the_default_county_is_the_county(run_dir, results, params):
+    """by_council.parquet: one council (the default county), whose rows are the county's
+    timeseries."""
+    frame = pd.read_parquet(run_dir / BY_COUNCIL_FILE)
+    assert len(frame) == 3 * REPS * len(BY_COUNCIL) * YEARS * 52
+    assert set(frame.council) == set(params["county.councils"]) == {"Essex"}
+    ts = results.timeseries
+    for metric in BY_COUNCIL:
+        split = frame[frame.metric == metric].set_index(["scenario", "rep", "week"]).value
+        county = ts[ts.metric == metric].set_index(["scenario", "rep", "week"]).value
+        np.testing.assert_allclose(split.sort_index(), county.sort_index(), rtol=1e-12)
 
 
 def _by_rep(ts: pd.DataFrame) -> pd.DataFrame:

@@ -14,7 +14,8 @@ model drives week by week:
 
 ``strength(week)`` rises linearly from ``1/ramp_weeks`` to 1 over the first ``ramp_weeks``
 weeks (1 at once when ``ramp_weeks`` is 0); interventions scale their effect by it.
-Council costs an intervention causes beyond fees are booked with ``spend``.
+Council costs an intervention causes beyond fees are booked with ``spend`` (to one council,
+or shared by the councils of a region in proportion to their population aged 65+).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.fields import FieldInfo
 
@@ -104,9 +106,16 @@ class Intervention:
         """The first week on or after ``until``."""
 
     # --- helpers -------------------------------------------------------------------------
-    def spend(self, model, amount: float) -> None:
-        """Book a council cost of this intervention for this week."""
-        model.policies.spend += float(amount)
+    def spend(self, model, amount: float, council: int | None = None) -> None:
+        """Book a council cost of this intervention for this week: to one council (index of
+        ``county.councils``), or shared by the councils in proportion to their population
+        aged 65+ (``CareMarketModel.council_shares``)."""
+        model.policies.book(model, float(amount), council)
+
+    def spend_by_council(self, model, amounts) -> None:
+        """Book each council its own cost (``amounts`` by council index)."""
+        for council, amount in enumerate(np.asarray(amounts, dtype=float).tolist()):
+            self.spend(model, amount, council)
 
     def value(self, model, name: str) -> Any:
         """Argument ``name`` if given, else its default from the parameter it names."""
@@ -164,7 +173,16 @@ class PolicySet:
 
     def __init__(self, interventions: list[Intervention]):
         self.items = interventions
-        self.spend = 0.0
+        self.spend = 0.0  # this week's, region total
+        self.spend_by_council = np.zeros(1)  # this week's, by council
+
+    def book(self, model, amount: float, council: int | None = None) -> None:
+        """Add a council cost of this week: to one council, or shared by population."""
+        self.spend += amount
+        if council is None:
+            self.spend_by_council += amount * model.council_shares
+        else:
+            self.spend_by_council[council] += amount
 
     def setup(self, model) -> None:
         for item in self.items:
@@ -174,6 +192,7 @@ class PolicySet:
     def start_week(self, model) -> None:
         """Start, step or finish each intervention; clear this week's spending."""
         self.spend = 0.0
+        self.spend_by_council = np.zeros(len(model.commissioners))
         week = model.week
         for item in self.items:
             if week == item.start_week:

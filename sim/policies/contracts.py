@@ -26,7 +26,9 @@ class BlockContractArgs(InterventionArgs):
 
 @register
 class BlockContract(Intervention):
-    """Reserved homecare hours or beds with Good framework providers."""
+    """Reserved homecare hours or beds with Good framework providers (in a region of
+    several councils, each council reserves its share of the amount by population aged
+    65+, with providers in its own area)."""
 
     name = "block_contract"
     summary = ("Reserve homecare hours or care home beds, with framework providers rated "
@@ -36,19 +38,23 @@ class BlockContract(Intervention):
     def setup(self, model) -> None:
         self.setting = SETTINGS[self.args.service]
         self.amount = self.args.amount * model.scale
-        self.reserved = 0.0
+        self.reserved = [0.0] * len(model.commissioners)
 
     def start(self, model) -> None:
         if self.args.price is not None:
-            model.commissioner.block_prices[self.setting] = self.args.price
+            for c in model.commissioners:
+                c.block_prices[self.setting] = self.args.price
 
     def step(self, model) -> None:
+        """Each council of a region reserves its population share of the amount."""
         wanted = self.amount * self.strength(model.week)
-        model.commissioner.block_targets[self.setting] += wanted - self.reserved
-        self.reserved = wanted
+        for c, share in zip(model.commissioners, model.council_shares):
+            c.block_targets[self.setting] += wanted * share - self.reserved[c.council]
+            self.reserved[c.council] = wanted * share
 
     def finish(self, model) -> None:
-        model.commissioner.block_targets[self.setting] -= self.reserved
-        self.reserved = 0.0
-        if self.args.price is not None:
-            model.commissioner.block_prices[self.setting] = None
+        for c in model.commissioners:
+            c.block_targets[self.setting] -= self.reserved[c.council]
+            self.reserved[c.council] = 0.0
+            if self.args.price is not None:
+                c.block_prices[self.setting] = None

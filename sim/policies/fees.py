@@ -58,27 +58,37 @@ class FeeUplift(Intervention):
     Args = FeeUpliftArgs
 
     def start(self, model) -> None:
-        c, a = model.commissioner, self.args
-        self.targets = {attr: (a.to / getattr(c, attr) if a.to else 1.0 + a.by)
-                        for attr in SERVICE_FEES[a.service]}
+        """The factor on each named fee of every council (with `to`, each council's fee
+        is brought to the rate)."""
+        a = self.args
+        self.targets = {(c.council, attr): (a.to / getattr(c, attr) if a.to else 1.0 + a.by)
+                        for c in model.commissioners for attr in SERVICE_FEES[a.service]}
         self.pay = np.zeros(len(Setting))
 
     def step(self, model) -> None:
         s = self.strength(model.week)
         before = _fees(model)
-        for attr, factor in self.targets.items():
-            self.rescale_attribute(model.commissioner, attr, 1.0 + (factor - 1.0) * s)
+        for (council, attr), factor in self.targets.items():
+            self.rescale_attribute(model.commissioners[council], attr,
+                                   1.0 + (factor - 1.0) * s)
         if _fees(model) != before:
             model.market.set_prices()  # self-funder prices never fall below the fee
             self._pass_on_to_pay(model, s)
 
     def _pass_on_to_pay(self, model, s: float) -> None:
         """Care workers' pay in the settings whose fee rose by the pass-through share of
-        the extra fee per hour of care (net of on-costs, and of travel for homecare)."""
-        c, p = model.commissioner, model.p
+        the extra fee per hour of care (net of on-costs, and of travel for homecare); in a
+        region, of the councils' extra fees weighted by population (pay is region-wide)."""
+        p = model.p
         share, oncost = self.value(model, "pay_pass_through"), p["workforce.oncost_share"]
-        extra = {attr: getattr(c, attr) * (1.0 - 1.0 / (1.0 + (factor - 1.0) * s))
-                 for attr, factor in self.targets.items()}
+        extra: dict[str, float] = {}
+        for attr in dict.fromkeys(attr for _, attr in self.targets):
+            by_council = np.zeros(len(model.commissioners))
+            for (council, name), factor in self.targets.items():
+                if name == attr:
+                    by_council[council] = getattr(model.commissioners[council], attr) * (
+                        1.0 - 1.0 / (1.0 + (factor - 1.0) * s))
+            extra[attr] = float(np.sum(model.council_shares * by_council))
         pay = np.zeros(len(Setting))
         if "fee_homecare" in extra:
             travel = float(np.mean(p["county.homecare_travel_share"]))
@@ -101,8 +111,8 @@ class FeeUplift(Intervention):
 
 
 def _fees(model) -> tuple[float, ...]:
-    c = model.commissioner
-    return (c.fee_homecare, c.fee_residential, c.fee_nursing, c.direct_payment_rate)
+    return tuple(fee for c in model.commissioners for fee in (
+        c.fee_homecare, c.fee_residential, c.fee_nursing, c.direct_payment_rate))
 
 
 class PayFloorArgs(InterventionArgs):
@@ -125,7 +135,7 @@ class PayFloor(Intervention):
 
     def start(self, model) -> None:
         self.rate = self.args.rate
-        self.added = dict.fromkeys(SERVICE_FEES["all"], 0.0)
+        self.added = [dict.fromkeys(SERVICE_FEES["all"], 0.0) for _ in model.commissioners]
 
     def step(self, model) -> None:
         e, p = model.economy, model.p
@@ -144,10 +154,9 @@ class PayFloor(Intervention):
                 model.market.set_prices()
 
     def _fund(self, model, extra_wage: float) -> None:
-        """Fees = what they would be without the floor + the floor's extra cost per unit
-        (April's uplift already scaled last year's addition)."""
-        c, p = model.commissioner, model.p
-        uplifted = c.last_uplift_factor if c.last_uplift_week == model.week else 1.0
+        """Every council's fees = what they would be without the floor + the floor's extra
+        cost per unit (April's uplift already scaled last year's addition)."""
+        p = model.p
         per_hour = extra_wage * (1.0 + p["workforce.oncost_share"])
         travel = float(np.mean(p["county.homecare_travel_share"]))
         care_hours = p["care_homes.care_hours_per_resident"]
@@ -158,14 +167,17 @@ class PayFloor(Intervention):
             "fee_residential": per_hour * care_hours[0],
             "fee_nursing": per_hour * care_hours[1],
         }
-        for attr, amount in wanted.items():
-            setattr(c, attr, getattr(c, attr) + amount - self.added[attr] * uplifted)
-            self.added[attr] = amount
+        for c, added in zip(model.commissioners, self.added):
+            uplifted = c.last_uplift_factor if c.last_uplift_week == model.week else 1.0
+            for attr, amount in wanted.items():
+                setattr(c, attr, getattr(c, attr) + amount - added[attr] * uplifted)
+                added[attr] = amount
 
     def finish(self, model) -> None:
-        c, e = model.commissioner, model.economy
-        uplifted = c.last_uplift_factor if c.last_uplift_week == model.week else 1.0
-        for attr, amount in self.added.items():
-            setattr(c, attr, getattr(c, attr) - amount * uplifted)
+        e = model.economy
+        for c, added in zip(model.commissioners, self.added):
+            uplifted = c.last_uplift_factor if c.last_uplift_week == model.week else 1.0
+            for attr, amount in added.items():
+                setattr(c, attr, getattr(c, attr) - amount * uplifted)
         e.wage_floor = 0.0
         model.market.reset_wages()

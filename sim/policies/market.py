@@ -66,17 +66,19 @@ class MarketEntryGrants(Intervention):
         for row in new:
             t.cash[row] += self.args.grant
         self.paid_this_year += len(new)
-        self.spend(model, len(new) * self.args.grant)
+        self.spend_by_council(model, self.args.grant * np.bincount(
+            t.council[np.array(new, dtype=np.intp)], minlength=len(model.commissioners)))
 
     def _expected_revenue(self, model) -> float:
-        """A year's revenue of a typical new provider at today's council fees."""
-        p, c = model.p, model.commissioner
+        """A year's revenue of a typical new provider at today's council fees (a region's
+        councils' fees weighted by population)."""
+        p = model.p
         if self.setting == Setting.CARE_HOME:
             weekly = p["care_homes.new_home_beds"] * p["care_homes.target_occupancy"] * \
-                c.fee_residential
+                model.region_mean("fee_residential")
         else:
             weekly = p["market.new_agency_workers"] * \
-                p["homecare.productive_hours_per_worker"] * c.fee_homecare
+                p["homecare.productive_hours_per_worker"] * model.region_mean("fee_homecare")
         return weekly * WEEKS_PER_YEAR
 
     def finish(self, model) -> None:
@@ -117,6 +119,7 @@ class ProviderOfLastResort(Intervention):
         rows = waiting_for(r, (Status.HOMECARE,))
         rows = rows[r.in_hospital[rows] | r.displaced[rows] |
                     (model.week - r.since[rows] >= self.args.after_weeks)]
+        rows = rows[r.council[rows] == t.council[self.row]]  # its own council's clients
         rows = rows[model.placement.fund(rows, np.full(rows.size, Status.HOMECARE))]
         package = p["homecare.package_hours"]
         clients = (r.status == Status.HOMECARE) & (r.provider == self.row)
@@ -131,7 +134,7 @@ class ProviderOfLastResort(Intervention):
         t.staff_demand[self.row] = self.hours * self.strength(model.week) * (
             1.0 + p["homecare.staff_buffer"]) / p["homecare.productive_hours_per_worker"]
         if t.cash[self.row] < 0:
-            self.spend(model, -t.cash[self.row])
+            self.spend(model, -t.cash[self.row], int(t.council[self.row]))
             t.cash[self.row] = 0.0
 
     def finish(self, model) -> None:

@@ -61,11 +61,11 @@ class AssessmentCapacity(Intervention):
     Args = AssessmentArgs
 
     def step(self, model) -> None:
-        c = model.commissioner
         factor = 1.0 + self.args.change * self.strength(model.week)
-        self.rescale_attribute(c, "assessment_capacity", factor)
-        extra = c.assessment_capacity * (1.0 - 1.0 / factor)
-        self.spend(model, extra * self.value(model, "cost_per_assessment"))
+        for c in model.commissioners:  # every council of a region
+            self.rescale_attribute(c, "assessment_capacity", factor)
+            extra = c.assessment_capacity * (1.0 - 1.0 / factor)
+            self.spend(model, extra * self.value(model, "cost_per_assessment"), c.council)
 
     def finish(self, model) -> None:
         self.undo(model)
@@ -131,9 +131,11 @@ class TechnologyEnabledCare(Intervention):
             priority = model.uniform("policy:tec", r.key[pool])
             r.tec[pool[np.argsort(priority)[:enrol]]] = True
         model.levers.tec_progression_factor = 1.0 - self.value(model, "progression_reduction")
-        self.rescale_attribute(model.commissioner, "assessment_capacity",
-                               1.0 + self.value(model, "assessment_gain") * s)
-        self.spend(model, np.count_nonzero(r.tec) * self.value(model, "cost_weekly"))
+        for c in model.commissioners:
+            self.rescale_attribute(c, "assessment_capacity",
+                                   1.0 + self.value(model, "assessment_gain") * s)
+        users = np.bincount(r.council[r.tec], minlength=len(model.commissioners))
+        self.spend_by_council(model, users * self.value(model, "cost_weekly"))
 
     def finish(self, model) -> None:
         model.residents.tec[:] = False

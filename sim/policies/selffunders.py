@@ -37,4 +37,5 @@ class Section18_3(Intervention):
                                     self.strength(model.week))
         asking = rows[model.uniform("policy:s18_3", r.key[rows]) < chance]
         r.arranged[asking] = True
-        self.spend(model, asking.size * self.value(model, "arrangement_cost"))
+        self.spend_by_council(model, np.bincount(r.council[asking], minlength=len(
+            model.commissioners)) * self.value(model, "arrangement_cost"))
