@@ -93,9 +93,25 @@ class CareDelivery:
             price[mine] = c.block_price(setting, t.nursing[rows[mine]])
         return price
 
+    def _council_bill(self, owed: np.ndarray, contribution: np.ndarray, council: np.ndarray,
+                      block: np.ndarray, payer: np.ndarray, used: np.ndarray,
+                      block_price: np.ndarray, block_rows: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """By council: what a service costs (fees owed outside blocks, block payments for
+        the capacity used, less the clients' contributions) and the block capacity paid
+        for but unused. ``owed``, ``contribution``, ``council``, ``block`` and ``payer``
+        are per client; ``used`` and ``block_price`` per provider row in ``block_rows``."""
+        t, n = self.model.providers, len(self.model.commissioners)
+        spot_fees, in_block = council & ~block, council & block
+        spend = (per_council((owed - contribution)[spot_fees], payer[spot_fees], n) +
+                 per_council(used * block_price, t.council[block_rows], n) -
+                 per_council(contribution[in_block], payer[in_block], n))
+        unused = per_council(np.maximum(t.block_reserved[block_rows] - used, 0.0) *
+                             block_price, t.council[block_rows], n)
+        return spend, unused
+
     def _care_homes(self, acc: WeekAccounts, revenue: np.ndarray) -> None:
         m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
-        n = len(m.commissioners)
         idx = np.flatnonzero(in_states(r.status, (Status.RESIDENTIAL, Status.NURSING)))
         self.care_home_residents = idx
         prov = r.provider[idx]
@@ -118,14 +134,8 @@ class CareDelivery:
         block_price = self._block_price(Setting.CARE_HOME, block_rows)
         block_paid = t.block_reserved[block_rows] * block_price
         used = np.bincount(prov[council & block], minlength=t.n)[block_rows]
-        spot_fees, in_block = council & ~block, council & block
-        acc.council["care_homes"] = (
-            per_council((fee_paid - contribution)[spot_fees], payer[spot_fees], n) +
-            per_council(used * block_price, t.council[block_rows], n) -
-            per_council(contribution[in_block], payer[in_block], n))
-        acc.council["blocks_unused_beds"] = per_council(
-            np.maximum(t.block_reserved[block_rows] - used, 0.0) * block_price,
-            t.council[block_rows], n)
+        acc.council["care_homes"], acc.council["blocks_unused_beds"] = self._council_bill(
+            fee_paid, contribution, council, block, payer, used, block_price, block_rows)
         acc.contributions += float(contribution.sum())
         self_paid = np.where(council, 0.0, price)
         acc.selffunder_spend += float(self_paid.sum() + topup.sum())
@@ -140,7 +150,6 @@ class CareDelivery:
         """Deliver packages as far as agencies' staff allow; returns the clients' rows and
         the hours each received."""
         m, r, t, p = self.model, self.model.residents, self.model.providers, self.model.p
-        n = len(m.commissioners)
         idx = np.flatnonzero(r.status == Status.HOMECARE)
         prov = r.provider[idx]
         package = p["homecare.package_hours"][r.need[idx]]
@@ -164,13 +173,8 @@ class CareDelivery:
         used = np.bincount(prov[council & block], weights=hours[council & block],
                            minlength=t.n)[block_rows]
         reserved = t.block_reserved[block_rows]
-        spot_fees, in_block = council & ~block, council & block
-        acc.council["homecare"] = (
-            per_council((charge - contribution)[spot_fees], payer[spot_fees], n) +
-            per_council(used * block_price, t.council[block_rows], n) -
-            per_council(contribution[in_block], payer[in_block], n))
-        acc.council["blocks_unused_hours"] = per_council(
-            np.maximum(reserved - used, 0.0) * block_price, t.council[block_rows], n)
+        acc.council["homecare"], acc.council["blocks_unused_hours"] = self._council_bill(
+            charge, contribution, council, block, payer, used, block_price, block_rows)
         acc.contributions += float(contribution.sum())
         acc.selffunder_spend += float(charge[~council].sum())
         acc.homecare_delivered = float(hours.sum())
