@@ -38,6 +38,8 @@ from .workforce import Workforce
 #: The weekly step's phases, in order (``CareMarketModel.phases``).
 PHASES = ("calendar", "demography", "pathway", "placement", "care_and_money", "market",
           "workforce", "metrics")
+#: Keyed draws made over every resident every week (``CareMarketModel.draws_below``).
+EVERYONE_DRAWS = ("need", "hospital", "requests")
 
 
 class CareMarketModel(mesa.Model):
@@ -68,7 +70,8 @@ class CareMarketModel(mesa.Model):
         self.p = params.scaled(scale).with_values(self._changes.pop(0, {}))
         self.charging = ChargingRules.from_params(self.p)
         self.economy = Economy(self.p)
-        self.residents = ResidentTable()
+        self.residents = ResidentTable(premix={
+            process: self.streams.keyed(process).premix for process in EVERYONE_DRAWS})
         self.providers = ProviderTable()
         self.market = Market(self)
         self.pathway = Pathway(self)
@@ -211,6 +214,13 @@ class CareMarketModel(mesa.Model):
         keyed stream of ``process``: the same in every scenario (common random numbers)."""
         return self.streams.keyed(process).uniform(keys, self.week)
 
+    def draws_below(self, process: str, chance: float) -> tuple[np.ndarray, np.ndarray]:
+        """For a draw over everyone (``EVERYONE_DRAWS``): the resident rows whose uniform
+        this week is below ``chance``, and those uniforms (the values ``uniform(process,
+        residents.key)`` gives them, found without making everyone's)."""
+        return self.streams.keyed(process).uniform_below(
+            self.residents.premixed(process), self.week, chance)
+
     def set_parameters(self, values: dict) -> None:
         """New values for parameters the weekly rules read (interventions' lever); unlike a
         dated change, no state is reset."""
@@ -254,9 +264,7 @@ class CareMarketModel(mesa.Model):
         fall = np.repeat(weekly_probability(p["need.recovery_hazard"])[:, None], n_bands, 1)
         p_max = float((die + rise * max(1.0, self.levers.tec_progression_factor) +
                        fall).max())
-        u = self.uniform("need", r.key)
-        rows = np.flatnonzero(u < p_max)
-        u = u[rows]
+        rows, u = self.draws_below("need", p_max)
         cell = r.need[rows].astype(np.intp) * n_bands + age_band_of(r.age[rows])
         p_die = die.ravel().take(cell)
         p_rise = p_die + rise.ravel().take(cell) * np.where(

@@ -74,11 +74,10 @@ class Pathway:
         """Rows where ``where`` holds that have the event this week, with probability
         ``chance``[need] (one keyed uniform per resident; only those below the largest
         chance are looked at further)."""
-        r = self.r
-        u = self.model.uniform(process, r.key)
-        rows = np.flatnonzero(u < chance.max())
-        rows = rows[where(rows)]
-        return rows[u[rows] < chance[r.need[rows]]]
+        rows, u = self.model.draws_below(process, float(chance.max()))
+        keep = where(rows)
+        rows, u = rows[keep], u[keep]
+        return rows[u < chance[self.r.need[rows]]]
     def hospital_admissions(self) -> None:
         """Emergency admissions of people at home; those needing (more) care wait in hospital
         (someone already waiting for assessment keeps their place and moves up the queue:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .finance import accepts_council_placement
 from .pathway import funding_for
 from .providers import Setting
 from .residents import CARE_HOME, Funding, Status, in_states
-from .finance import accepts_council_placement
 from .rng import combine
 
 INADEQUATE = 3
@@ -94,6 +94,17 @@ class Placement:
         u = self.model.uniform(process, combine(keys, providers))
         return -np.log(-np.log(u))
 
+    def _home_tastes(self, seekers, homes, within, widen) -> list[np.ndarray]:
+        """Each seeker's tastes for the homes within its reach (``within[district, wide]``,
+        indices into ``homes``), drawn in one call: a person weighs only the homes they
+        could reach, so the work grows with the homes near them, not with the region's."""
+        r = self.model.residents
+        near = [within[d, w] for d, w in zip(r.district[seekers].tolist(), widen.tolist())]
+        sizes = [rows.size for rows in near]
+        drawn = self.taste("choice_home", np.repeat(r.key[seekers], sizes),
+                           homes[np.concatenate(near)] if near else homes[:0])
+        return np.split(drawn, np.cumsum(sizes)[:-1])
+
     def admit_to(self, rows: np.ndarray, provider: int) -> None:
         """Place ``rows`` (council-funded) with one provider, outside any block."""
         self._admit(rows.tolist(), [provider] * rows.size, [False] * rows.size)
@@ -168,7 +179,21 @@ class Placement:
         def room(key: tuple) -> bool:
             return bool((static_any[key] & (free_for[key[1]] >= 1.0)).any())
 
-        tastes = self.taste("choice_home", r.key[seekers][:, None], homes[None, :])
+        within = _Lazy(lambda key: np.flatnonzero(reachable[key[1]][key[0]]))
+        services, districts = r.wanted[seekers].tolist(), r.district[seekers].tolist()
+        def has_bed(case: tuple) -> bool:
+            service, payer, wide, district = case
+            near = within[district, wide]
+            return bool((static_ok[service, payer, wide][district][near] &
+                         (free_for[payer][near] >= 1.0)).any())
+
+        # beds are only taken during the week: whoever has no acceptable free bed within
+        # reach now has none later, so they wait and need no tastes
+        hopeful = _Lazy(has_bed)
+        keep = np.array([hopeful[case] for case in zip(
+            services, payers.tolist(), widen.tolist(), districts)], dtype=bool)
+        seekers, payers, widen = seekers[keep], payers[keep], widen[keep]
+        tastes = self._home_tastes(seekers, homes, within, widen)
         has_room: dict = {}  # filled lazily; emptied whenever a home fills up
         admitted, chosen, blocks = [], [], []
         services, districts = r.wanted[seekers].tolist(), r.district[seekers].tolist()
@@ -180,12 +205,13 @@ class Placement:
                 has_room[key] = room(key)
             if not has_room[key]:
                 continue
-            candidates = np.flatnonzero(static_ok[key][district] & (free_for[payer] >= 1.0))
+            near = within[district, wide]
+            candidates = np.flatnonzero(static_ok[key][district][near] &
+                                        (free_for[payer][near] >= 1.0))
             if candidates.size == 0:
                 continue
-            noisy = static_score[payer][district][candidates] + \
-                taste[candidates]
-            j = int(candidates[np.argmax(noisy)])
+            noisy = static_score[payer][district][near[candidates]] + taste[candidates]
+            j = int(near[candidates[np.argmax(noisy)]])
             block = payer >= 0 and block_free[j] >= 1.0 and bool(own[payer][j])
             admitted.append(i)
             chosen.append(homes[j])

@@ -70,17 +70,31 @@ COLUMNS: dict[str, type] = {
 
 
 class ResidentTable(ColumnTable):
-    """Column-wise storage for residents, with stable ids and amortised growth."""
+    """Column-wise storage for residents, with stable ids and amortised growth.
 
-    def __init__(self, capacity: int = 1024):
-        super().__init__(COLUMNS, capacity)
+    Args:
+        premix: for keyed draws made over everyone every week, the process's
+            ``KeyedStream.premix`` by process name: each resident's premixed key is kept
+            in a column (``premixed(process)``), computed once when they arrive.
+    """
+
+    def __init__(self, capacity: int = 1024, premix: dict | None = None):
+        self._premix = dict(premix or {})
+        super().__init__({**COLUMNS, **{_premixed(name): np.uint64 for name in self._premix}},
+                         capacity)
         self.next_id = 0
         self._row_of_id = np.full(capacity, -1, dtype=np.int64)
+
+    def premixed(self, process: str) -> np.ndarray:
+        """Each resident's key premixed for the keyed stream of ``process``."""
+        return getattr(self, _premixed(process))
 
     def add(self, count: int, **values) -> slice:
         """Append ``count`` residents; unspecified columns take their defaults."""
         ids = np.arange(self.next_id, self.next_id + count)
-        rows = self._append_rows(count, {**values, "id": ids}, _DEFAULTS)
+        keys = np.broadcast_to(np.asarray(values.get("key", 0), dtype=np.uint64), (count,))
+        premixed = {_premixed(name): premix(keys) for name, premix in self._premix.items()}
+        rows = self._append_rows(count, {**values, **premixed, "id": ids}, _DEFAULTS)
         if self.next_id + count > self._row_of_id.size:
             grown = np.full(max(self.next_id + count, 2 * self._row_of_id.size), -1, np.int64)
             grown[: self._row_of_id.size] = self._row_of_id
@@ -119,6 +133,10 @@ class ResidentTable(ColumnTable):
 
     def view(self, resident_id: int) -> "ResidentView":
         return ResidentView(self, int(resident_id))
+
+
+def _premixed(process: str) -> str:
+    return f"premixed_{process}"
 
 
 _DEFAULTS = {"provider": NO_PROVIDER, "status": Status.COMMUNITY, "wanted": Status.COMMUNITY,

@@ -13,6 +13,7 @@ Two kinds, both derived from the replication's seed and a process name:
 
 from __future__ import annotations
 
+import math
 import zlib
 
 import numpy as np
@@ -45,6 +46,15 @@ def _mix_in_place(x: np.ndarray) -> np.ndarray:
     np.right_shift(x, _S31, out=shifted)
     x ^= shifted
     return x
+
+
+def _to_unit(x: np.ndarray) -> np.ndarray:
+    """Mixed words (overwritten) to uniforms strictly between 0 and 1: the top 53 bits."""
+    np.right_shift(x, _S11, out=x)
+    u = x.astype(np.float64)
+    u += 0.5
+    u *= _TO_UNIT
+    return u
 
 
 def _mix_int(x: int) -> int:
@@ -81,10 +91,34 @@ class KeyedStream:
         self._k1, self._k2 = np.uint64(words[0]), words[1:2].astype(np.uint64)
         self._week, self._week_word = -1, self._k2
 
-    def uniform(self, keys, week: int = 0) -> np.ndarray:
-        """One uniform per key for this week (keys: an array)."""
+    def _set_week(self, week: int) -> None:
         if week != self._week:
             self._week, self._week_word = week, mix64(_words(week) * _GOLDEN + self._k2)
+
+    def premix(self, keys) -> np.ndarray:
+        """The part of each key's draw that is the same every week: ``uniform_below`` takes
+        it (kept by the resident table for draws over everyone, so these cost one mix a
+        week instead of two)."""
+        return _mix_in_place(np.asarray(keys, dtype=np.uint64) ^ self._k1)
+
+    def uniform_below(self, premixed: np.ndarray, week: int, chance: float
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows whose uniform this week (as ``uniform`` gives for their keys) is below
+        ``chance``, and those uniforms. The test is made on the integers, so only the rows
+        found are turned into floats."""
+        self._set_week(week)
+        x = premixed ^ self._week_word
+        _mix_in_place(x)
+        if chance < 0.5:  # u < chance <=> (x >> 11) + 0.5 < chance * 2**53, exactly here
+            limit = math.ceil(chance * 2.0 ** 53 - 0.5)
+            rows = np.flatnonzero(x < np.uint64(limit << 11))
+        else:
+            rows = np.flatnonzero(_to_unit(x.copy()) < chance)
+        return rows, _to_unit(x[rows])
+
+    def uniform(self, keys, week: int = 0) -> np.ndarray:
+        """One uniform per key for this week (keys: an array)."""
+        self._set_week(week)
         keys = np.asarray(keys, dtype=np.uint64)
         if keys.size <= SMALL:
             k1, week_word = int(self._k1), int(self._week_word[0])
@@ -92,11 +126,7 @@ class KeyedStream:
                              for k in keys.ravel().tolist()]).reshape(keys.shape)
         x = _mix_in_place(keys ^ self._k1)
         x ^= self._week_word
-        np.right_shift(_mix_in_place(x), _S11, out=x)
-        u = x.astype(np.float64)
-        u += 0.5
-        u *= _TO_UNIT
-        return u  # strictly between 0 and 1
+        return _to_unit(_mix_in_place(x))
 
 
 class RandomStreams:

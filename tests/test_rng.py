@@ -42,3 +42,20 @@ def test_uniforms_lie_strictly_between_0_and_1_and_differ_by_key_and_week():
     assert abs(week3.mean() - 0.5) < 0.01
     assert not np.array_equal(week3, stream.uniform(keys, 4))
     np.testing.assert_array_equal(week3[:5], stream.uniform(keys[:5], 3))
+
+
+def test_uniform_below_finds_exactly_the_rows_below_a_chance_even_at_the_boundary():
+    """The integer test of ``uniform_below`` agrees with comparing the floats: chances
+    equal to a drawn uniform (not below it) and the next float up (below it), small and
+    large chances."""
+    stream = RandomStreams(11).keyed("need")
+    keys = np.arange(50_000, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    premixed = stream.premix(keys)
+    u = stream.uniform(keys, 9)
+    smallest = np.sort(u)[:3]
+    chances = [0.0, 0.02, 0.49999, 0.5, 0.9, 1.0, *smallest.tolist(),
+               *np.nextafter(smallest, 1.0).tolist()]
+    for chance in chances:
+        rows, below = stream.uniform_below(premixed, 9, chance)
+        np.testing.assert_array_equal(rows, np.flatnonzero(u < chance))
+        np.testing.assert_array_equal(below, u[rows])
