@@ -289,9 +289,6 @@ class CareDelivery:
         def cell(rows):
             return 2 * r.need[rows].astype(np.intp) + r.has_carer[rows]
 
-        def district_cell(rows):  # district x (need, carer)
-            return r.district[rows].astype(np.intp) * n_cells + cell(rows)
-
         def home_care(rows, hours):
             unmet = np.maximum(after_carer.take(cell(rows)) - hours, 0.0)
             by_district = np.bincount(r.district[rows], weights=unmet, minlength=n_districts)
@@ -302,12 +299,10 @@ class CareDelivery:
         reabling = np.flatnonzero(r.status == Status.REABLEMENT)
         extra_care = np.flatnonzero(r.status == Status.EXTRA_CARE)
         in_home = self.care_home_residents
-        everyone = np.arange(r.n)
-        cells = n_districts * n_cells
-        plain = np.bincount(district_cell(everyone), minlength=cells)
-        for group in (hospital, dp, reabling, extra_care, in_home, homecare_clients):
-            plain -= np.bincount(district_cell(group), minlength=cells)
-        plain = plain.reshape(n_districts, n_cells)
+        without_service = in_states(r.status, (Status.COMMUNITY, Status.QUEUED)) & ~r.in_hospital
+        plain = np.bincount((r.district.astype(np.intp) * n_cells + 2 * r.need.astype(np.intp)
+                             + r.has_carer)[without_service],
+                            minlength=n_districts * n_cells).reshape(n_districts, n_cells)
         by_cell = plain.sum(axis=0)
         unmet_plain = by_cell @ after_carer
         score_plain = by_cell @ (at_home - np.repeat(penalty, 2) * after_carer)
