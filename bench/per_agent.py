@@ -91,7 +91,7 @@ from sim.residents import COLUMNS, Funding, Status
 from sim.runner import replication_seeds
 from sim.scenario import Scenario
 
-# --- statuses as plain ints (IntEnum comparisons are slow in a per-person loop) -------
+# --- short names for the codes used in the per-person rules ---------------------------
 COMMUNITY = int(Status.COMMUNITY)
 QUEUED = int(Status.QUEUED)
 REABLEMENT = int(Status.REABLEMENT)

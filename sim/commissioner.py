@@ -103,7 +103,7 @@ class Commissioner(mesa.Agent):
         if target is None:
             return False
         value = council_value(value, self.council)
-        if isinstance(target, Setting):
+        if not isinstance(target, str):  # a setting's block target
             self.block_targets[target] = value
         else:
             setattr(self, target, value)

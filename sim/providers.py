@@ -8,15 +8,15 @@ residents can point at a provider by row even after it closes.
 
 from __future__ import annotations
 
-from enum import IntEnum
 
 import mesa
 import numpy as np
 
+from .codes import Codes
 from .columns import ColumnTable
 
 
-class Setting(IntEnum):
+class Setting(metaclass=Codes):
     CARE_HOME = 0
     HOMECARE = 1
 

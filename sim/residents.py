@@ -8,15 +8,15 @@ need an order sort explicitly), and an id-to-row index finds anyone by id.
 
 from __future__ import annotations
 
-from enum import IntEnum
 from functools import lru_cache
 
 import numpy as np
 
+from .codes import Codes
 from .columns import ColumnTable
 
 
-class Status(IntEnum):
+class Status(metaclass=Codes):
     """What a resident is receiving now."""
 
     COMMUNITY = 0      # no formal care (unpaid care only)
@@ -29,7 +29,7 @@ class Status(IntEnum):
     EXTRA_CARE = 7     # a flat in an extra care scheme, with care on site
 
 
-class Funding(IntEnum):
+class Funding(metaclass=Codes):
     UNDECIDED = 0
     SELF = 1
     COUNCIL = 2

@@ -88,12 +88,15 @@ class KeyedStream:
     """Uniforms in (0, 1) that depend only on this stream, the week and each key."""
 
     def __init__(self, words: np.ndarray):
-        self._k1, self._k2 = np.uint64(words[0]), words[1:2].astype(np.uint64)
-        self._week, self._week_word = -1, self._k2
+        self._k1, self._k2 = np.uint64(words[0]), int(words[1])
+        self._week = -1
 
     def _set_week(self, week: int) -> None:
+        """The week's word, mix64(week * golden + k2), in integer arithmetic (one word)."""
         if week != self._week:
-            self._week, self._week_word = week, mix64(_words(week) * _GOLDEN + self._k2)
+            self._week = week
+            self._week_int = _mix_int((week * 0x9E3779B97F4A7C15 + self._k2) & _MASK)
+            self._week_word = np.uint64(self._week_int)
 
     def premix(self, keys) -> np.ndarray:
         """The part of each key's draw that is the same every week: ``uniform_below`` takes
@@ -121,7 +124,7 @@ class KeyedStream:
         self._set_week(week)
         keys = np.asarray(keys, dtype=np.uint64)
         if keys.size <= SMALL:
-            k1, week_word = int(self._k1), int(self._week_word[0])
+            k1, week_word = int(self._k1), self._week_int
             return np.array([((_mix_int(_mix_int(k ^ k1) ^ week_word) >> 11) + 0.5) * _TO_UNIT
                              for k in keys.ravel().tolist()]).reshape(keys.shape)
         x = _mix_in_place(keys ^ self._k1)

@@ -111,12 +111,12 @@ def test_rows_of_on_an_empty_table_raises_keyerror():
 def test_view_reflects_later_changes_by_id():
     table = _table(5)
     view = table.view(3)
-    assert view.need == 3 and view.status is Status.COMMUNITY
+    assert view.need == 3 and view.status == Status.COMMUNITY
     table.status[table.rows_of(np.array([3]))] = Status.NURSING
     table.funding[table.rows_of(np.array([3]))] = Funding.COUNCIL
     table.remove(np.isin(table.id, [0, 1]))     # rows move; the view follows the id
-    assert view.status is Status.NURSING
-    assert view.funding is Funding.COUNCIL
+    assert view.status == Status.NURSING
+    assert view.funding == Funding.COUNCIL
     assert view.age == pytest.approx(68.0)
     assert view.as_dict()["id"] == 3
     assert "NURSING" in repr(view)
