@@ -11,10 +11,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from .calendar import WEEKS_PER_YEAR
-from .finance import (care_home_staff_cost, care_home_unit_cost, fails, homecare_cost_per_hour,
-                      margin, selffunder_markup, smoothed)
-from .population import weekly_probability
+from .finance import (
+    care_home_staff_cost,
+    care_home_unit_cost,
+    fails,
+    homecare_cost_per_hour,
+    margin,
+    selffunder_markup,
+    smoothed,
+)
 from .placement import waiting_mask
+from .population import weekly_probability
 from .providers import AGENT_CLASS, Setting
 from .residents import Status, in_states
 from .rng import combine, poisson_from_uniform

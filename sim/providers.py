@@ -8,7 +8,6 @@ residents can point at a provider by row even after it closes.
 
 from __future__ import annotations
 
-
 import mesa
 import numpy as np
 
