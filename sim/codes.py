@@ -4,7 +4,7 @@ An ``IntEnum`` would do, but on Python 3.11 every numpy operation with an enum m
 operand makes numpy probe the enum's metaclass for ``__array_ufunc__`` or
 ``__array_function__``, which costs about 6 microseconds a probe: tens of thousands of them
 in a run. Here the codes are plain ints; ``Codes`` adds what the enum gave: iteration over
-the named members, ``len``, and the named member of a code (``Status(3)`` is
+the codes, ``len``, and the named member of a code (``Status(3)`` is
 ``<Status.HOMECARE: 3>``).
 """
 
@@ -23,8 +23,8 @@ class Codes(type):
         return cls
 
     def __iter__(cls):
-        """The named members, in order of their codes (as iterating an enum gives)."""
-        return iter(cls.named)
+        """The codes, in order (plain ints: ``cls(code).name`` names one)."""
+        return iter([int(member) for member in cls.named])
 
     def __len__(cls) -> int:
         return len(cls.named)

@@ -73,7 +73,7 @@ class Workforce:
         out = {}
         for setting in Setting:
             rows = t.mask(setting)
-            out[setting.name.lower()] = vacancy_rate(t.staff_demand[rows], t.staff[rows])
+            out[Setting(setting).name.lower()] = vacancy_rate(t.staff_demand[rows], t.staff[rows])
         rows = t.open
         out["all"] = vacancy_rate(t.staff_demand[rows], t.staff[rows])
         return out
