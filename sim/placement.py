@@ -180,19 +180,6 @@ class Placement:
             return bool((static_any[key] & (free_for[key[1]] >= 1.0)).any())
 
         within = _Lazy(lambda key: np.flatnonzero(reachable[key[1]][key[0]]))
-        services, districts = r.wanted[seekers].tolist(), r.district[seekers].tolist()
-        def has_bed(case: tuple) -> bool:
-            service, payer, wide, district = case
-            near = within[district, wide]
-            return bool((static_ok[service, payer, wide][district][near] &
-                         (free_for[payer][near] >= 1.0)).any())
-
-        # beds are only taken during the week: whoever has no acceptable free bed within
-        # reach now has none later, so they wait and need no tastes
-        hopeful = _Lazy(has_bed)
-        keep = np.array([hopeful[case] for case in zip(
-            services, payers.tolist(), widen.tolist(), districts)], dtype=bool)
-        seekers, payers, widen = seekers[keep], payers[keep], widen[keep]
         tastes = self._home_tastes(seekers, homes, within, widen)
         has_room: dict = {}  # filled lazily; emptied whenever a home fills up
         admitted, chosen, blocks = [], [], []
