@@ -8,8 +8,6 @@ need an order sort explicitly), and an id-to-row index finds anyone by id.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from .codes import Codes
@@ -174,20 +172,12 @@ class ResidentView:
                 f"funding={d['funding'].name}, provider={d['provider']})")
 
 
-@lru_cache(maxsize=None)
-def _lookup(states: tuple[int, ...]) -> np.ndarray:
-    table = np.zeros(len(Status), dtype=bool)
-    table[list(states)] = True
-    return table
-
-
 def in_states(status: np.ndarray, states) -> np.ndarray:
-    """Mask of rows whose status is one of ``states`` (a fast ``np.isin`` for statuses)."""
-    states = tuple(sorted(int(s) for s in states))
+    """Mask of rows whose status is one of ``states`` (a fast ``np.isin`` for statuses: a
+    range test for consecutive codes, else one comparison per state)."""
+    states = sorted(int(s) for s in states)
     if len(states) > 2 and states[-1] - states[0] == len(states) - 1:
         return (status >= states[0]) & (status <= states[-1])
-    if len(states) > 2:
-        return _lookup(states)[status]
     mask = status == states[0]
     for state in states[1:]:
         mask |= status == state
