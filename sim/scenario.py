@@ -18,6 +18,7 @@ A scenario file::
         service: homecare
         amount: 20000
         from: 2026-04-01
+        council: Essex               # optional, in a region: a council's name or a list
     expect:                          # metrics this scenario should move (tests check it)
       people_waiting: down
       council_spend: up
@@ -232,7 +233,8 @@ def _resolve(name: str, parsed: dict, params: Parameters, start: dt.date, end: d
     if name in chain:
         raise InputError(Problem(where, "extends", "circular: " + " -> ".join(chain + (name,))))
     own = _check_changes(spec, where, params, start, end)
-    interventions, problems = check_entries(spec.interventions, where, start, end)
+    interventions, problems = check_entries(spec.interventions, where, start, end,
+                                            tuple(params["county.councils"]))
     problems += _expect_problems(spec.expect, where)
     if problems:
         raise InputError(problems)

@@ -83,3 +83,16 @@ def test_a_damaged_folder_writes_no_workbook(small_run, tmp_path):
         write_excel(copy)
     assert not (copy / EXCEL).exists()
     assert not list(copy.glob("*.tmp*")) and not list(copy.glob(".*"))
+
+
+def test_a_single_council_run_has_no_sheet_by_council(workbook):
+    assert "By council" not in workbook
+    assert "Sheet: By council" not in set(workbook["About"]["item"])
+
+
+def test_by_district_sheet_gives_the_range_of_the_paired_change(workbook):
+    table = workbook["By district"]
+    assert (table.change_p5 <= table.change + 1e-9).all()
+    assert (table.change <= table.change_p95 + 1e-9).all()
+    assert (table[table.scenario != "baseline"].change_p5 <
+            table[table.scenario != "baseline"].change_p95).any()

@@ -492,3 +492,8 @@ def test_plot_help_imports_nothing_heavy():
                           text=True, check=True)
     assert "Usage: " in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_single_council_run_draws_nothing_by_council(data):
+    assert data.councils == ("Essex",) and data.by_council == {}
+    assert not [s for s in build_figures(data, HEADLINE) if s.endswith("_by_council")]

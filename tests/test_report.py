@@ -254,3 +254,17 @@ def test_bad_input_is_one_error_and_writes_nothing(run_dir, tmp_path, damage):
     assert {p.name: p.read_bytes() for p in copy.rglob("*") if p.is_file()} == before
     with pytest.raises(InputError):
         write_report(target)
+
+
+# --- a single council ---------------------------------------------------------------------
+
+def test_a_single_council_run_shows_nothing_by_council(page):
+    assert "councils" not in page.sections
+    assert not any(a.get("id", "").endswith("_by_council") for _, a in page.tags)
+    assert "Results by council" not in " ".join(" ".join(t) for t in page.sections.values())
+
+
+def test_an_older_run_without_results_by_council_still_reports(run_dir, tmp_path):
+    copy = Path(shutil.copytree(run_dir, tmp_path / run_dir.name))
+    (copy / "by_council.parquet").unlink()
+    assert write_report(copy).is_file()

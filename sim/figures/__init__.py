@@ -12,7 +12,10 @@
 - ``market_dynamics``: beds, occupancy, entries, exits, failures and vacancy rates;
 - ``council_spend_components``: where the money goes, baseline against each scenario;
 - ``need_by_district``: unmet need and people waiting by district, each scenario against
-  the baseline (from ``by_district.parquet``).
+  the baseline (from ``by_district.parquet``);
+- ``<metric>_by_council``, only for a region of several councils: each of the metrics above
+  that is recorded by council (``BY_COUNCIL``), one panel per council (from
+  ``by_council.parquet``).
 
 The chart functions in ``sim.figures.charts`` take ``load_run(run_dir, metrics)`` and return
 matplotlib Figures, for notebooks and tests.
@@ -30,7 +33,7 @@ from matplotlib.figure import Figure
 
 from ..errors import InputError, Problem
 from ..fileio import atomic_path
-from ..metrics import HEADLINE, INDEX
+from ..metrics import BY_COUNCIL, HEADLINE, INDEX
 from ..results import read_manifest
 from .charts import (
     FIGURE_METRICS,
@@ -40,12 +43,13 @@ from .charts import (
     market_dynamics,
     spend_components,
 )
+from .councils import council_chart
 from .data import RunData, load_run
 from .districts import need_by_district
 from .style import RC
 
 __all__ = ["FIGURES_FOLDER", "FORMATS", "RunData", "build_figures", "cost_outcome_plane",
-           "difference_chart", "fan_chart", "load_run", "market_dynamics",
+           "council_chart", "difference_chart", "fan_chart", "load_run", "market_dynamics",
            "need_by_district", "spend_components", "write_figures"]
 
 log = logging.getLogger(__name__)
@@ -85,7 +89,8 @@ def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
 
 def build_figures(data: RunData, metrics: Sequence[str]) -> dict[str, Callable[[], Figure]]:
     """Every figure of a run, by file stem, each built when called (comparisons only when
-    the run has scenarios besides the baseline)."""
+    the run has scenarios besides the baseline; figures by council only when its region
+    has several councils)."""
     figures: dict[str, Callable[[], Figure]] = {
         f"fan_{m}": (lambda m=m: fan_chart(data, m)) for m in metrics}
     if data.others:
@@ -95,6 +100,9 @@ def build_figures(data: RunData, metrics: Sequence[str]) -> dict[str, Callable[[
     figures["market_dynamics"] = lambda: market_dynamics(data)
     figures["council_spend_components"] = lambda: spend_components(data)
     figures["need_by_district"] = lambda: need_by_district(data)
+    if data.by_council:
+        figures |= {f"{m}_by_council": (lambda m=m: council_chart(data, m))
+                    for m in metrics if m in BY_COUNCIL}
     return figures
 
 

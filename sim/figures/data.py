@@ -2,9 +2,11 @@
 
 ``load_run`` checks the folder (``sim.results.read_results``), reads the weekly values of
 the metrics the figures need from ``timeseries.parquet`` into (scenario x replication x
-week) arrays and the ``BY_DISTRICT`` metrics from ``by_district.parquet`` into (scenario x
-replication x district x week) arrays, and reads each resolved scenario's start dates (``scenarios/*.yaml``) and the
-baseline and discount rate that made the run's comparison tables.
+week) arrays, the ``BY_DISTRICT`` metrics from ``by_district.parquet`` into (scenario x
+replication x district x week) arrays and, for a region of several councils, the
+``BY_COUNCIL`` metrics from ``by_council.parquet`` likewise by council, and reads each
+resolved scenario's start dates (``scenarios/*.yaml``) and the baseline and discount rate
+that made the run's comparison tables.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +25,9 @@ import yaml
 from ..calendar import week_dates
 from ..compare import DISCOUNT_RATE_PARAM
 from ..errors import InputError, Problem
-from ..metrics import BY_DISTRICT, BY_NAME
+from ..metrics import BY_COUNCIL, BY_DISTRICT, BY_NAME
 from ..results import (
+    BY_COUNCIL_FILE,
     BY_DISTRICT_FILE,
     PARAMETERS_FILE,
     SCENARIOS_FOLDER,
@@ -34,7 +37,7 @@ from ..results import (
 from ..summary import PERCENTILES, PERIOD_DISCOUNTED, Periods
 
 TIMESERIES_COLUMNS = ["scenario", "rep", "week", "metric", "value"]
-BY_DISTRICT_COLUMNS = ["scenario", "rep", "week", "metric", "district", "value"]
+BREAKDOWN_COLUMNS = ["scenario", "rep", "week", "metric", "value"]  # and district or council
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,10 @@ class RunData:
     deltas: pd.DataFrame
     decision: pd.DataFrame
     discount_rate: float
+    councils: tuple[str, ...] = ()  # the region's (none recorded by runs before regions)
+    #: BY_COUNCIL metric -> (scenario x replication x council x week); read only for a
+    #: region of several councils (else empty)
+    by_council: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def others(self) -> tuple[str, ...]:
@@ -68,6 +75,11 @@ class RunData:
         """Weekly values of a ``BY_DISTRICT`` metric in one scenario:
         (replication x district x week)."""
         return self.by_district[metric][self.scenarios.index(scenario)]
+
+    def council_values(self, metric: str, scenario: str) -> np.ndarray:
+        """Weekly values of a ``BY_COUNCIL`` metric in one scenario of a region of several
+        councils: (replication x council x week)."""
+        return self.by_council[metric][self.scenarios.index(scenario)]
 
     def paired(self, metric: str, scenario: str) -> np.ndarray:
         """Paired weekly differences, scenario_r - baseline_r: (replication x week)."""
@@ -103,8 +115,10 @@ def load_run(run_dir: Path | str, metrics: Iterable[str]) -> RunData:
     scenarios = tuple(manifest["scenarios"])
     comparison = manifest.get("comparison") or {}
     dates = week_dates(dt.date.fromisoformat(manifest["start_date"]), int(manifest["weeks"]))
-    districts, by_district = _by_district(run_dir / BY_DISTRICT_FILE, scenarios,
-                                          int(manifest["reps"]), len(dates))
+    reps = int(manifest["reps"])
+    districts, by_district = _breakdown(run_dir / BY_DISTRICT_FILE, "district", BY_DISTRICT,
+                                        scenarios, reps, len(dates))
+    councils, by_council = _councils(run_dir / BY_COUNCIL_FILE, scenarios, reps, len(dates))
     return RunData(
         run_id=str(manifest.get("run_id", run_dir.name)), reps=int(manifest["reps"]),
         scenarios=scenarios, baseline=comparison.get("baseline", scenarios[0]),
@@ -116,7 +130,8 @@ def load_run(run_dir: Path | str, metrics: Iterable[str]) -> RunData:
                 for name in scenarios},
         summary=results.summary, deltas=results.deltas,
         decision=results.decision,
-        discount_rate=_discount_rate(run_dir, comparison))
+        discount_rate=_discount_rate(run_dir, comparison),
+        councils=councils, by_council=by_council)
 
 
 def _weekly(path: Path, scenarios: Sequence[str], reps: int, weeks: int,
@@ -143,30 +158,59 @@ def _weekly(path: Path, scenarios: Sequence[str], reps: int, weeks: int,
     return dict(zip(metrics, values, strict=True))
 
 
-def _by_district(path: Path, scenarios: Sequence[str], reps: int,
-                 weeks: int) -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
-    """The districts (in the file's order) and the ``BY_DISTRICT`` metrics' weekly values,
-    each (scenario x replication x district x week)."""
+def _breakdown(path: Path, column: str, metrics: Sequence[str], scenarios: Sequence[str],
+               reps: int, weeks: int) -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
+    """The places of a breakdown file (``column``: district or council, in the file's
+    order) and its metrics' weekly values, each (scenario x replication x place x week)."""
     try:
-        frame = pq.read_table(path, columns=BY_DISTRICT_COLUMNS).to_pandas()
+        frame = pq.read_table(path, columns=[*BREAKDOWN_COLUMNS, column]).to_pandas()
     except FileNotFoundError:
-        raise InputError(Problem(str(path), "", "missing (runs before by-district results "
+        raise InputError(Problem(str(path), "", f"missing (runs before by-{column} results "
                                  "were recorded lack it); rerun the scenarios")) from None
     except (OSError, ValueError) as exc:
         raise InputError(Problem(str(path), "", f"unreadable: {exc}")) from None
-    districts = tuple(pd.unique(frame.district))
-    codes = [pd.Categorical(frame[column], categories=list(categories)).codes
-             for column, categories in (("metric", BY_DISTRICT), ("scenario", scenarios),
-                                        ("district", districts))]
+    places = tuple(pd.unique(frame[column]))
+    codes = [pd.Categorical(frame[name], categories=list(categories)).codes
+             for name, categories in (("metric", metrics), ("scenario", scenarios),
+                                      (column, places))]
     r, w = frame.rep.to_numpy(), frame.week.to_numpy()
     keep = (np.min(codes, axis=0) >= 0) & (r >= 0) & (r < reps) & (w >= 0) & (w < weeks)
-    values = np.full((len(BY_DISTRICT), len(scenarios), reps, len(districts), weeks), np.nan)
+    values = np.full((len(metrics), len(scenarios), reps, len(places), weeks), np.nan)
     m, s, d = (c[keep] for c in codes)
     values[m, s, r[keep], d, w[keep]] = frame.value.to_numpy()[keep]
     if np.isnan(values).any():
         raise InputError(Problem(str(path), "", "incomplete: some scenario, replication, "
-                                 "metric, district or week is missing; rerun the scenarios"))
-    return districts, dict(zip(BY_DISTRICT, values, strict=True))
+                                 f"metric, {column} or week is missing; rerun the scenarios"))
+    return places, dict(zip(metrics, values, strict=True))
+
+
+def councils_of(path: Path) -> tuple[str, ...]:
+    """The councils of a run's ``by_council.parquet`` in order (none for a run made before
+    results were recorded by council).
+
+    Raises:
+        InputError: the file is there but unreadable (naming it).
+    """
+    try:
+        file = pq.ParquetFile(path)  # each job is a row group holding every council
+        if file.num_row_groups == 0:
+            return ()
+        return tuple(pd.unique(file.read_row_group(0, columns=["council"])
+                               .column("council").to_pandas()))
+    except FileNotFoundError:
+        return ()
+    except (OSError, ValueError) as exc:
+        raise InputError(Problem(str(path), "", f"unreadable: {exc}")) from None
+
+
+def _councils(path: Path, scenarios: Sequence[str], reps: int,
+              weeks: int) -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
+    """The region's councils and, when there are several, the ``BY_COUNCIL`` metrics'
+    weekly values by council (a single council's are the county's)."""
+    councils = councils_of(path)
+    if len(councils) < 2:
+        return councils, {}
+    return _breakdown(path, "council", BY_COUNCIL, scenarios, reps, weeks)
 
 
 def _starts(path: Path) -> tuple[dt.date, ...]:

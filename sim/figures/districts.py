@@ -1,4 +1,5 @@
-"""Unmet need and people waiting by district (the ``BY_DISTRICT`` metrics).
+"""Unmet need and people waiting by district (the ``BY_DISTRICT`` metrics), and the table
+of shaded change cells that figures by district and by council share (``change_cells``).
 
 Each replication's value is its weekly average over the run, so a district's figure reads
 "people waiting on an average week" or "hours of unmet need in an average week". A few
@@ -9,6 +10,8 @@ baseline (and the baseline's own level in the column heading).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -39,6 +42,8 @@ CELL_COLOURS = "PuOr_r"  # diverging; every cell also prints its signed value
 CELL_TEXT_SIZE = 6.5
 CELL_DECIMALS_BELOW = 10  # cell values smaller than this keep one decimal
 DARK_CELL = 0.6  # |change| / largest |change| above which the cell's text is white
+TITLE_CHARS_PER_INCH = 9  # a panel's title wraps to the width of its table
+MIN_CELL_COLUMNS = 6  # a table of fewer places (e.g. two councils) is as wide as this
 
 
 def weekly_average(data: RunData, metric: str, scenario: str) -> np.ndarray:
@@ -94,24 +99,36 @@ def _dots(data: RunData) -> Figure:
 
 
 def _change_cells(data: RunData) -> Figure:
-    labels = scenario_labels(data)
-    rows = [wrap(labels[s], ROW_LABEL_CHARS) for s in data.others]
-    panel_height = len(rows) * CELL_ROW_HEIGHT + 1.2
-    width = 3.2 + len(data.districts) * CELL_COLUMN_WIDTH
-    figure = new_figure((width, panel_height * len(BY_DISTRICT) + 0.8),
+    panels = []
+    for metric in BY_DISTRICT:
+        changes = np.array([paired_change(data, metric, s) for s in data.others])
+        base = np.median(weekly_average(data, metric, data.baseline), axis=0)
+        title = f"{BY_NAME[metric].label}: change against {data.baseline} ({unit_of(metric)})"
+        panels.append((title, changes, [f"{d}\n{compact(b)}" for d, b in
+                                        zip(data.districts, base, strict=True)]))
+    return change_cells(data, panels,
                         f"{source(data)} Each cell: the scenario's mean paired change "
                         "(scenario minus baseline, replication by replication) in the "
                         "district's weekly average over the run; shading shows size and "
                         "direction, the printed value its sign. Column headings give the "
                         "baseline's weekly average. Rows in run order.")
-    axes = figure.subplots(len(BY_DISTRICT), 1)
-    for ax, metric in zip(axes, BY_DISTRICT, strict=True):
-        changes = np.array([paired_change(data, metric, s) for s in data.others])
-        base = np.median(weekly_average(data, metric, data.baseline), axis=0)
-        _cells(ax, changes, rows, [f"{d}\n{compact(b)}" for d, b in
-                                   zip(data.districts, base, strict=True)])
-        ax.set_title(f"{BY_NAME[metric].label}: change against {data.baseline} "
-                     f"({unit_of(metric)})")
+
+
+def change_cells(data: RunData, panels: Sequence[tuple[str, np.ndarray, list[str]]],
+                 caption: str) -> Figure:
+    """Tables of shaded cells, one panel per (title, changes, column headings): a row per
+    scenario compared with the baseline (by its label, in run order), a column per place
+    (district or council), each cell a change (scenario x place)."""
+    labels = scenario_labels(data)
+    rows = [wrap(labels[s], ROW_LABEL_CHARS) for s in data.others]
+    panel_height = len(rows) * CELL_ROW_HEIGHT + 1.2
+    table_width = max(MIN_CELL_COLUMNS, *(len(columns) for _, _, columns in panels)) * \
+        CELL_COLUMN_WIDTH
+    figure = new_figure((3.2 + table_width, panel_height * len(panels) + 0.8), caption)
+    axes = figure.subplots(len(panels), 1, squeeze=False).ravel()
+    for ax, (title, changes, columns) in zip(axes, panels, strict=True):
+        _cells(ax, changes, rows, columns)
+        ax.set_title(wrap(title, int(table_width * TITLE_CHARS_PER_INCH)))
     return figure
 
 

@@ -254,11 +254,12 @@ def scenario_grid_size(titles: Sequence[str], extra: float) -> tuple[float, floa
     return SCENARIO_PANEL[0] * columns, height
 
 
-def panel_grid(figure: Figure, count: int) -> list[Axes]:
-    """``count`` panels in rows of ``GRID_COLUMNS``, sharing their date and value axes;
-    unused places are hidden and the panels above them keep their date labels."""
+def panel_grid(figure: Figure, count: int, sharey: bool = True) -> list[Axes]:
+    """``count`` panels in rows of ``GRID_COLUMNS``, sharing their date axis and (unless
+    ``sharey`` is false) their value axis; unused places are hidden and the panels above
+    them keep their date labels."""
     rows, columns = grid_shape(count)
-    axes = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).ravel()
+    axes = figure.subplots(rows, columns, sharex=True, sharey=sharey, squeeze=False).ravel()
     for i, ax in enumerate(axes):
         if i >= count:
             ax.set_visible(False)

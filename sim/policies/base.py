@@ -16,6 +16,13 @@ model drives week by week:
 weeks (1 at once when ``ramp_weeks`` is 0); interventions scale their effect by it.
 Council costs an intervention causes beyond fees are booked with ``spend`` (to one council,
 or shared by the councils of a region in proportion to their population aged 65+).
+
+In a region of several councils (``county.councils``), an intervention whose ``Args`` has a
+``council`` argument (``council_field``) can be aimed at one council or a list of them: the
+model resolves the names to council indices (``councils``; None: every council, which
+naming every council also gives) and the intervention acts through ``aimed_at``,
+``in_councils`` and ``council_shares``, booking its costs to those councils. One without
+it acts on the whole region and says why in ``region_wide``.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.fields import FieldInfo
 
 from ..calendar import effective_week
+from ..errors import InputError, Problem
+from .pay import CouncilPay
 
 
 class InterventionArgs(BaseModel):
@@ -52,6 +61,24 @@ class InterventionArgs(BaseModel):
 
 
 COMMON_ARGS = tuple(InterventionArgs.model_fields)
+#: the argument that aims an intervention at some councils of a region
+COUNCIL_ARG = "council"
+EVERY_COUNCIL = "every council"
+#: how each ``council`` argument's description starts
+AIM = "Aim it at some councils of a region (names from `county.councils`): "
+
+
+def council_field(description: str, default: str = EVERY_COUNCIL) -> Any:
+    """The optional ``council`` argument (declare it last in an ``Args``): one council's
+    name or a list of names from ``county.councils``; ``description`` says what aiming
+    does for this intervention, ``default`` what it applies to without it."""
+    return Field(default=None, description=description,
+                 json_schema_extra={"default_text": default})
+
+
+def council_names(value: str | list[str] | None) -> list[str] | None:
+    """The names a ``council`` argument gives (None when it is not given)."""
+    return None if value is None else [value] if isinstance(value, str) else list(value)
 
 
 def from_parameter(path: str, description: str, **limits: Any) -> FieldInfo:
@@ -66,6 +93,8 @@ class Intervention:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     Args: ClassVar[type[InterventionArgs]] = InterventionArgs
+    #: why an intervention without a ``council`` argument acts on the whole region
+    region_wide: ClassVar[str] = ""
 
     def __init__(self, args: InterventionArgs, label: str = ""):
         self.args = args
@@ -73,6 +102,7 @@ class Intervention:
         self.start_week = 0
         self.end_week: int | None = None
         self.active = False
+        self.councils: tuple[int, ...] | None = None  # None: every council
         self._applied: dict = {}
         self._bases: dict = {}
         self._objects: dict = {}
@@ -91,6 +121,58 @@ class Intervention:
         if self.args.ramp_weeks == 0:
             return 1.0
         return min(1.0, (week - self.start_week + 1) / self.args.ramp_weeks)
+
+    # --- councils ------------------------------------------------------------------------
+    def aim(self, model) -> None:
+        """Resolve the ``council`` argument to council indices of ``model``'s region
+        (``councils``); naming every council is the same as naming none.
+
+        Raises:
+            InputError: a name that is not one of ``county.councils`` (scenarios are checked
+                when loaded, so only for a scenario checked against other parameters).
+        """
+        names = council_names(getattr(self.args, COUNCIL_ARG, None))
+        if names is None:
+            return
+        known = list(model.p["county.councils"])
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise InputError(Problem(self.label, COUNCIL_ARG, f"unknown council(s) "
+                                     f"{', '.join(unknown)}; councils: {', '.join(known)}"))
+        chosen = tuple(sorted({known.index(n) for n in names}))
+        self.councils = None if len(chosen) == len(known) else chosen
+
+    def aimed_at(self, model) -> list:
+        """The commissioners of the councils it applies to."""
+        if self.councils is None:
+            return model.commissioners
+        return [model.commissioners[c] for c in self.councils]
+
+    def in_councils(self, councils: np.ndarray) -> np.ndarray:
+        """Which entries of ``councils`` (residents' or providers' council column) belong to
+        the councils it applies to."""
+        if self.councils is None:
+            return np.ones(np.shape(councils), dtype=bool)
+        return np.isin(councils, self.councils)
+
+    def council_shares(self, model) -> np.ndarray:
+        """How a region-wide amount splits among councils: by population aged 65+ among
+        the councils it applies to (0 for the others)."""
+        if self.councils is None:
+            return model.council_shares
+        shares = np.zeros_like(model.council_shares)
+        chosen = list(self.councils)
+        shares[chosen] = model.council_shares[chosen]
+        return shares / shares.sum()
+
+    def council_factor(self, model, factor: float) -> float | np.ndarray:
+        """``factor`` for the councils it applies to and 1 for the others (by council), or
+        ``factor`` itself when it applies to every council."""
+        if self.councils is None:
+            return factor
+        factors = np.ones(len(model.commissioners))
+        factors[list(self.councils)] = factor
+        return factors
 
     # --- lifecycle (override what you need) ---------------------------------------------
     def setup(self, model) -> None:
@@ -125,9 +207,11 @@ class Intervention:
             return model.p[param] if param else None
         return value
 
-    def rescale_parameter(self, model, path: str, factor: float) -> None:
+    def rescale_parameter(self, model, path: str, factor: float | np.ndarray) -> None:
         """Multiply parameter ``path`` so that this intervention's factor on it is
-        ``factor`` (relative to what it applied before; 1 undoes it)."""
+        ``factor`` (relative to what it applied before; 1 undoes it). A factor by council
+        (``council_factor``) rescales a ``per_council`` parameter council by council (its
+        value becomes a list of one per council)."""
         self._rescale(("param", path), factor, lambda: model.p[path],
                       lambda v: model.set_parameters({path: v}))
 
@@ -144,11 +228,12 @@ class Intervention:
             model.set_parameters({path: model.p[path] + delta - applied})
             self._applied[("shift", path)] = delta
 
-    def _rescale(self, key, factor: float, get, put) -> None:
+    def _rescale(self, key, factor, get, put) -> None:
         applied = self._applied.get(key, 1.0)
-        if factor == applied:
+        by_council = isinstance(factor, np.ndarray) or isinstance(applied, np.ndarray)
+        if np.array_equal(factor, applied) if by_council else factor == applied:
             return
-        base = get() / applied if applied != 0 else self._bases[key]
+        base = get() / applied if np.all(applied != 0) else self._bases[key]
         self._bases[key] = base
         put(base * factor)
         self._applied[key] = factor
@@ -175,6 +260,13 @@ class PolicySet:
         self.items = interventions
         self.spend = 0.0  # this week's, region total
         self.spend_by_council = np.zeros(1)  # this week's, by council
+        self.pay: CouncilPay | None = None  # pay set by council, once an intervention does
+
+    def council_pay(self, model) -> CouncilPay:
+        """Care workers' pay by council, for interventions aimed at some councils."""
+        if self.pay is None:
+            self.pay = CouncilPay(len(model.commissioners))
+        return self.pay
 
     def book(self, model, amount: float, council: int | None = None) -> None:
         """Add a council cost of this week: to one council, or shared by population."""
@@ -187,10 +279,12 @@ class PolicySet:
     def setup(self, model) -> None:
         for item in self.items:
             item.schedule(model.start)
+            item.aim(model)
             item.setup(model)
 
     def start_week(self, model) -> None:
-        """Start, step or finish each intervention; clear this week's spending."""
+        """Start, step or finish each intervention; clear this week's spending; then pay
+        care workers what interventions aimed at some councils set (``CouncilPay``)."""
         self.spend = 0.0
         self.spend_by_council = np.zeros(len(model.commissioners))
         week = model.week
@@ -203,6 +297,8 @@ class PolicySet:
                 item.finish(model)
             if item.active:
                 item.step(model)
+        if self.pay is not None:
+            self.pay.apply(model)
 
     def run_phase(self, phase: str, model) -> None:
         """Call the hook ``phase`` of each active intervention that has it."""

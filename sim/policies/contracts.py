@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..providers import Setting
-from .base import Intervention, InterventionArgs
+from .base import AIM, Intervention, InterventionArgs, council_field
 from .registry import register
 
 SETTINGS = {"homecare": Setting.HOMECARE, "care_homes": Setting.CARE_HOME}
@@ -22,13 +22,16 @@ class BlockContractArgs(InterventionArgs):
                                 "(GBP/hour) or bed-week (GBP/week), uplifted each April "
                                 "with fees; default the council's fee less the parameter "
                                 "commissioner.block_price_discount.")
+    council: str | list[str] | None = council_field(
+        f"{AIM}only they reserve the `amount`, shared among them by population aged 65+, "
+        "each with providers in its own area.")
 
 
 @register
 class BlockContract(Intervention):
     """Reserved homecare hours or beds with Good framework providers (in a region of
-    several councils, each council reserves its share of the amount by population aged
-    65+, with providers in its own area)."""
+    several councils, each council it applies to reserves its share of the amount by
+    population aged 65+, with providers in its own area)."""
 
     name = "block_contract"
     summary = ("Reserve homecare hours or care home beds, with framework providers rated "
@@ -42,18 +45,20 @@ class BlockContract(Intervention):
 
     def start(self, model) -> None:
         if self.args.price is not None:
-            for c in model.commissioners:
+            for c in self.aimed_at(model):
                 c.block_prices[self.setting] = self.args.price
 
     def step(self, model) -> None:
-        """Each council of a region reserves its population share of the amount."""
+        """Each council it applies to reserves its population share of the amount."""
         wanted = self.amount * self.strength(model.week)
-        for c, share in zip(model.commissioners, model.council_shares):
+        shares = self.council_shares(model)
+        for c in self.aimed_at(model):
+            share = shares[c.council]
             c.block_targets[self.setting] += wanted * share - self.reserved[c.council]
             self.reserved[c.council] = wanted * share
 
     def finish(self, model) -> None:
-        for c in model.commissioners:
+        for c in self.aimed_at(model):
             c.block_targets[self.setting] -= self.reserved[c.council]
             self.reserved[c.council] = 0.0
             if self.args.price is not None:

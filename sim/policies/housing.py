@@ -8,7 +8,7 @@ from pydantic import Field
 from ..pathway import funding_for
 from ..placement import waiting_for
 from ..residents import NO_PROVIDER, Status
-from .base import Intervention, InterventionArgs, from_parameter
+from .base import AIM, Intervention, InterventionArgs, council_field, from_parameter
 from .registry import register
 
 
@@ -24,6 +24,8 @@ class ExtraCareArgs(InterventionArgs):
     uptake: float | None = from_parameter(
         "interventions.extra_care_uptake", "Share of people offered a flat who accept.",
         ge=0, le=1)
+    council: str | list[str] | None = council_field(
+        f"{AIM}the `units` are theirs, offered to their residents only.")
 
 
 @register
@@ -44,14 +46,16 @@ class ExtraCareHousing(Intervention):
         model.levers.extra_care_cost_weekly = self.value(model, "cost_weekly")
 
     def before_placement(self, model) -> None:
-        """Offer free flats to people waiting for a residential home, longest wait first."""
+        """Offer free flats to people (of the councils it applies to) waiting for a
+        residential home, longest wait first."""
         r = model.residents
+        ours = self.in_councils(r.council)
         free = int(self.units * self.strength(model.week)) - \
-            int(np.count_nonzero(r.status == Status.EXTRA_CARE))
+            int(np.count_nonzero((r.status == Status.EXTRA_CARE) & ours))
         if free <= 0:
             return
         rows = waiting_for(r, (Status.RESIDENTIAL,))
-        rows = rows[~r.in_hospital[rows] & ~r.displaced[rows] &
+        rows = rows[ours[rows] & ~r.in_hospital[rows] & ~r.displaced[rows] &
                     (r.status[rows] != Status.EXTRA_CARE) &
                     (r.need[rows] <= self.value(model, "max_need"))]
         accept = model.uniform("policy:extra_care", r.key[rows]) < \

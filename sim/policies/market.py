@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ..calendar import WEEKS_PER_YEAR
 from ..placement import waiting_for
 from ..providers import Setting
 from ..residents import Status
-from .base import Intervention, InterventionArgs
+from .base import AIM, Intervention, InterventionArgs, council_field, council_names
 from .registry import register
 
 SETTINGS = {"care_homes": Setting.CARE_HOME, "homecare": Setting.HOMECARE}
@@ -36,6 +36,9 @@ class MarketEntryGrants(Intervention):
                "extra margin spread over the parameter interventions.grant_payback_years, "
                "so more open (after the usual lag).")
     Args = EntryGrantArgs
+    region_wide = ("investors weigh grants through one margin bonus for the whole region, "
+                   "`Levers.entry_margin_bonus`, which cannot yet be kept to one "
+                   "council's area")
 
     def setup(self, model) -> None:
         self.setting = SETTINGS[self.args.service]
@@ -91,6 +94,18 @@ class LastResortArgs(InterventionArgs):
     after_weeks: int = Field(default=4, ge=0, description="It takes council clients who "
                              "have waited this many weeks, and anyone in hospital or "
                              "displaced by a closure, at once.")
+    council: str | list[str] | None = council_field(
+        "The council that runs it (one name from `county.councils`): it opens in that "
+        "council's most populous district and takes that council's clients.",
+        default="the council of the region's most populous district")
+
+    @model_validator(mode="after")
+    def _one_council(self) -> LastResortArgs:
+        names = council_names(self.council)
+        if names is not None and len(names) != 1:
+            raise ValueError("an in-house service belongs to one council: name one in "
+                             "`council` (one entry per council for more)")
+        return self
 
 
 @register
@@ -108,7 +123,12 @@ class ProviderOfLastResort(Intervention):
         self.row = -1
 
     def start(self, model) -> None:
-        district = int(np.argmax(model.p["county.population_65plus"]))
+        """Open in the most populous district (of the council it applies to)."""
+        population = model.p["county.population_65plus"]
+        if self.councils is not None:
+            population = np.where(self.in_councils(model.council_of_district), population,
+                                  -np.inf)
+        district = int(np.argmax(population))
         self.row = model.market.open_provider(Setting.HOMECARE, district, False)
         model.providers.in_house[self.row] = True
 
@@ -146,6 +166,8 @@ class FailureArgs(InterventionArgs):
         default="care_homes", description="Which kind of provider fails.")
     count: int = Field(default=1, ge=1, description="How many of the largest providers "
                        "fail together (e.g. a chain).")
+    council: str | list[str] | None = council_field(
+        f"{AIM}the largest providers in their areas fail.")
 
 
 @register
@@ -161,7 +183,7 @@ class LargestProviderFailure(Intervention):
     def start(self, model) -> None:
         t = model.providers
         setting = SETTINGS[self.args.service]
-        rows = np.flatnonzero(t.market_mask(setting))
+        rows = np.flatnonzero(t.market_mask(setting) & self.in_councils(t.council))
         size = t.beds[rows] if setting == Setting.CARE_HOME else t.staff[rows]
         self.failed = rows[np.lexsort((rows, -size))][: self.args.count].tolist()
         for row in self.failed:

@@ -7,7 +7,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ..residents import AT_HOME_SUPPORTED, in_states
-from .base import Intervention, InterventionArgs, from_parameter
+from .base import AIM, Intervention, InterventionArgs, council_field, from_parameter
 from .registry import register
 
 
@@ -17,6 +17,16 @@ class ReablementArgs(InterventionArgs):
     success_share: float | None = Field(default=None, ge=0, le=1, description="Share of "
                                         "episodes after which people need no long-term "
                                         "care (default unchanged).")
+    council: str | list[str] | None = council_field(
+        f"{AIM}only their reablement places change (not with `success_share`, which is one "
+        "share for the whole region).")
+
+    @model_validator(mode="after")
+    def _success_is_region_wide(self) -> ReablementArgs:
+        if self.council is not None and self.success_share is not None:
+            raise ValueError("`success_share` is one share for the whole region (parameter "
+                             "pathway.reablement_success_share): drop it or `council`")
+        return self
 
 
 @register
@@ -34,7 +44,7 @@ class ReablementExpansion(Intervention):
     def step(self, model) -> None:
         s = self.strength(model.week)
         self.rescale_parameter(model, "commissioner.reablement_capacity_per_week",
-                               1.0 + self.args.extra_capacity * s)
+                               self.council_factor(model, 1.0 + self.args.extra_capacity * s))
         if self.args.success_share is not None:
             self.shift_parameter(model, "pathway.reablement_success_share",
                                  (self.args.success_share - self.base_success) * s)
@@ -49,6 +59,8 @@ class AssessmentArgs(InterventionArgs):
     cost_per_assessment: float | None = from_parameter(
         "interventions.assessment_cost", "Staff cost of each extra assessment's worth of "
         "capacity, GBP (paid whether used or not; a cut saves it).", ge=0)
+    council: str | list[str] | None = council_field(
+        f"{AIM}only their assessment capacity changes, and they pay for it.")
 
 
 @register
@@ -62,7 +74,7 @@ class AssessmentCapacity(Intervention):
 
     def step(self, model) -> None:
         factor = 1.0 + self.args.change * self.strength(model.week)
-        for c in model.commissioners:  # every council of a region
+        for c in self.aimed_at(model):
             self.rescale_attribute(c, "assessment_capacity", factor)
             extra = c.assessment_capacity * (1.0 - 1.0 / factor)
             self.spend(model, extra * self.value(model, "cost_per_assessment"), c.council)
@@ -84,6 +96,8 @@ class DirectPaymentsExpansion(Intervention):
     summary = ("Offer direct payments to a larger share of new community clients (paid at "
                "the direct payment rate instead of agency homecare).")
     Args = DirectPaymentArgs
+    region_wide = ("the share of new clients offered a direct payment is one parameter "
+                   "for the whole region, `pathway.direct_payment_share`")
 
     def start(self, model) -> None:
         self.base = model.p["pathway.direct_payment_share"]
@@ -108,6 +122,9 @@ class TecArgs(InterventionArgs):
         "digital self-assessment.", ge=0)
     cost_weekly: float | None = from_parameter(
         "interventions.tec_cost_weekly", "Council cost per user per week, GBP.", ge=0)
+    council: str | list[str] | None = council_field(
+        f"{AIM}only their residents get it (`coverage` of theirs), only their assessments "
+        "speed up, and they pay for it.")
 
 
 @register
@@ -122,23 +139,27 @@ class TechnologyEnabledCare(Intervention):
 
     def step(self, model) -> None:
         r, s = model.residents, self.strength(model.week)
-        supported = in_states(r.status, AT_HOME_SUPPORTED)
-        r.tec[~supported] = False
+        ours = self.in_councils(r.council)
+        supported = in_states(r.status, AT_HOME_SUPPORTED) & ours
+        r.tec[ours & ~supported] = False
         target = round(self.value(model, "coverage") * s * np.count_nonzero(supported))
-        enrol = target - int(np.count_nonzero(r.tec))
+        users = r.tec & ours
+        enrol = target - int(np.count_nonzero(users))
         if enrol > 0:
             pool = np.flatnonzero(supported & ~r.tec)
             priority = model.uniform("policy:tec", r.key[pool])
             r.tec[pool[np.argsort(priority)[:enrol]]] = True
+            users = r.tec & ours
         model.levers.tec_progression_factor = 1.0 - self.value(model, "progression_reduction")
-        for c in model.commissioners:
+        for c in self.aimed_at(model):
             self.rescale_attribute(c, "assessment_capacity",
                                    1.0 + self.value(model, "assessment_gain") * s)
-        users = np.bincount(r.council[r.tec], minlength=len(model.commissioners))
-        self.spend_by_council(model, users * self.value(model, "cost_weekly"))
+        by_council = np.bincount(r.council[users], minlength=len(model.commissioners))
+        self.spend_by_council(model, by_council * self.value(model, "cost_weekly"))
 
     def finish(self, model) -> None:
-        model.residents.tec[:] = False
+        r = model.residents
+        r.tec[self.in_councils(r.council)] = False
         model.levers.tec_progression_factor = 1.0
         self.undo(model)
 
@@ -164,6 +185,8 @@ class DemandShock(Intervention):
     summary = ("Stress test: more new care needs and/or more emergency admissions (e.g. a "
                "bad winter or an epidemic), undone at `until`.")
     Args = DemandShockArgs
+    region_wide = ("the hazards of new needs and of hospital admission are parameters for "
+                   "the whole region")
 
     def step(self, model) -> None:
         s = self.strength(model.week)

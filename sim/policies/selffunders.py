@@ -6,7 +6,7 @@ import numpy as np
 
 from ..population import weekly_probability
 from ..residents import CARE_HOME, Funding, in_states
-from .base import Intervention, InterventionArgs, from_parameter
+from .base import AIM, Intervention, InterventionArgs, council_field, from_parameter
 from .registry import register
 
 
@@ -17,6 +17,9 @@ class Section18Args(InterventionArgs):
     arrangement_cost: float | None = from_parameter(
         "interventions.s18_3_arrangement_cost", "Council cost of arranging one placement, "
         "GBP.", ge=0)
+    council: str | list[str] | None = council_field(
+        f"{AIM}only their self-funders ask (e.g. a council's pilot, or commencement in "
+        "stages).")
 
 
 @register
@@ -32,7 +35,7 @@ class Section18_3(Intervention):
     def step(self, model) -> None:
         r = model.residents
         rows = np.flatnonzero(in_states(r.status, CARE_HOME) & (r.funding == Funding.SELF) &
-                              ~r.arranged)
+                              ~r.arranged & self.in_councils(r.council))
         chance = weekly_probability(self.value(model, "take_up_per_year") *
                                     self.strength(model.week))
         asking = rows[model.uniform("policy:s18_3", r.key[rows]) < chance]

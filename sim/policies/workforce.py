@@ -32,6 +32,8 @@ class InternationalRecruitment(Intervention):
     summary = ("Change the number of care workers recruited from abroad each year (e.g. "
                "visa rules closing the route, or a council-sponsored scheme).")
     Args = RecruitmentArgs
+    region_wide = ("recruits from abroad join the region's care workforce, shared among "
+                   "providers with vacancies wherever they are")
 
     def start(self, model) -> None:
         if self.args.per_year is not None:
@@ -73,6 +75,7 @@ class WageShock(Intervention):
                "are harder to hire), and/or the National Living Wage rises off-cycle "
                "(providers' costs rise, fees do not follow).")
     Args = WageShockArgs
+    region_wide = "pay outside care and the National Living Wage move for the whole region"
 
     def step(self, model) -> None:
         s = self.strength(model.week)

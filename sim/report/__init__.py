@@ -4,8 +4,10 @@
 ``<run>/report.html`` atomically: a plain-language summary of the ranking with its
 uncertainty, the decision table, each scenario, the headline tables, the figures (PNG
 embedded as ``data:`` URIs), the assumptions that drive the result and a reproducibility
-box. Inline CSS only (no fonts, scripts or links), readable on a phone, printable to A4.
-Every number comes from the results folder.
+box. For a region of several councils it adds the results by council after the headline
+tables (``sim.report.breakdown``), and the figures by council. Inline CSS only (no fonts,
+scripts or links), readable on a phone, printable to A4. Every number comes from the results
+folder.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from ..results import PARAMETERS_FILE, SCENARIOS_FOLDER, RunResults, read_result
 from ..summary import PERIOD_ALL, headline
 from . import sections, text
 from .assumptions import assumptions_section, intervention_defaults
+from .breakdown import council_table
 from .page import page
 
 __all__ = ["REPORT", "EmbeddedFigure", "embed", "render_report", "write_report"]
@@ -99,6 +102,12 @@ def read_inputs(run_dir: Path | str) -> ReportInputs:
     return ReportInputs(results, documents, _read_json(folder / PARAMETERS_FILE))
 
 
+def comparison_baseline(results: RunResults) -> str:
+    """The scenario the run's comparison tables are against."""
+    return str(results.manifest.get("comparison", {}).get("baseline")
+               or results.manifest["scenarios"][0])
+
+
 def reporting_periods(summary: pd.DataFrame) -> list[str]:
     """The periods the headline tables show: the first financial year and the whole run."""
     first = str(summary.financial_year.iloc[0])
@@ -142,12 +151,18 @@ def _section_list(inputs: ReportInputs,
     fingerprint = inputs.parameters.get("fingerprint") or manifest["parameters_fingerprint"]
     summary = ('<div class="summary">' + sections.paragraphs(
         text.summary_paragraphs(results.decision, reps)) + "</div>")
+    baseline = comparison_baseline(results)
+    by_council = council_table(results.run_dir, baseline)
+    councils = [] if by_council is None else [
+        ("councils", "Results by council", sections.council_tables(
+            by_council, results.summary, results.deltas, baseline, reps))]
     return [
         ("summary", "Summary", summary),
         ("decision", "Decision table", sections.decision_table(results.decision)),
         ("scenarios", "Scenarios", "".join(sections.scenario_block(d, defaults[d["name"]])
                                            for d in inputs.documents)),
         ("headline", "Headline tables", sections.headline_table(table, periods, reps)),
+        *councils,
         ("figures", "Figures", figures_section(results.run_dir, drawn)),
         ("assumptions", "Assumptions that drive the result",
          assumptions_section(inputs.documents, inputs.parameters, manifest)),

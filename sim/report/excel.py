@@ -7,7 +7,11 @@ Sheets, every number from the results folder:
 - ``Headline``: the headline metrics in year one and over the run, with changes;
 - ``Summary`` and ``Differences``: ``summary.csv`` and ``deltas.csv`` in full;
 - ``By district``: per scenario and district, the weekly average over the run of each
-  ``BY_DISTRICT`` metric (mean and p5-p95 over replications) and its paired change.
+  ``BY_DISTRICT`` metric (mean and p5-p95 over replications) and its paired change (mean
+  and p5-p95);
+- ``By council``, only for a region of several councils: per scenario and council, each
+  ``BY_COUNCIL`` metric over the whole run (flows: total; stocks: weekly average), with the
+  same statistics (``sim.report.breakdown``).
 """
 
 from __future__ import annotations
@@ -15,16 +19,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from ..errors import InputError, Problem
 from ..fileio import atomic_path
-from ..metrics import BY_NAME, HEADLINE
-from ..results import BY_DISTRICT_FILE, RunResults
-from ..summary import PERCENTILES, headline
-from . import read_inputs, reporting_periods
+from ..metrics import HEADLINE
+from ..results import RunResults
+from ..summary import headline
+from . import comparison_baseline, read_inputs, reporting_periods
+from .breakdown import BY_DISTRICT_TABLE, breakdown_table, council_table
 
 __all__ = ["EXCEL", "workbook_tables", "write_excel"]
 
@@ -43,52 +46,34 @@ SHEET_NOTES = {
     "Differences": "deltas.csv: paired differences (scenario minus baseline, replication "
                    "by replication), same statistics",
     "By district": "Weekly average over the run by district: mean and p5-p95 over "
-                   "replications, and the mean paired change against the baseline",
+                   "replications, and the paired change against the baseline (mean and "
+                   "p5-p95)",
+    "By council": "Each council of the region over the whole run (flows: total, spend by "
+                  "the council that pays; stocks: weekly average, people by the council "
+                  "of their district; the councils add up to the region): mean and p5-p95 "
+                  "over replications, and the paired change against the baseline (mean and "
+                  "p5-p95)",
 }
-
-
-def district_table(run_dir: Path, baseline: str) -> pd.DataFrame:
-    """Per scenario, district and ``BY_DISTRICT`` metric: the weekly average over the run
-    (mean, p5, p95 over replications) and the mean paired change against ``baseline``."""
-    path = run_dir / BY_DISTRICT_FILE
-    try:
-        frame = pd.read_parquet(path, columns=["scenario", "rep", "metric", "district",
-                                               "value"])
-    except FileNotFoundError:
-        raise InputError(Problem(str(path), "", "missing (runs before by-district results "
-                                 "were recorded lack it); rerun the scenarios")) from None
-    except (OSError, ValueError) as exc:
-        raise InputError(Problem(str(path), "", f"unreadable: {exc}")) from None
-    keys = ["scenario", "metric", "district"]
-    per_rep = frame.groupby([*keys, "rep"], sort=False).value.mean().rename("average")
-    base = per_rep.xs(baseline, level="scenario").rename("baseline_average")
-    paired = per_rep.reset_index().merge(base.reset_index(), on=["metric", "district", "rep"])
-    paired["change"] = paired.average - paired.baseline_average
-    low, high = (q / 100 for q in (PERCENTILES[0], PERCENTILES[-1]))
-    table = paired.groupby(keys, sort=False).agg(
-        mean=("average", "mean"), p5=("average", lambda v: np.quantile(v, low)),
-        p95=("average", lambda v: np.quantile(v, high)), change=("change", "mean"))
-    table = table.reset_index()
-    table.insert(2, "unit", [f"{BY_NAME[m].unit} a week" if BY_NAME[m].kind == "flow"
-                             else f"{BY_NAME[m].unit} (average)" for m in table.metric])
-    return table
 
 
 def workbook_tables(results: RunResults) -> dict[str, pd.DataFrame]:
     """The workbook's sheets after ``About``, by name."""
     periods = reporting_periods(results.summary)
-    baseline = str(results.manifest.get("comparison", {}).get("baseline")
-                   or results.manifest["scenarios"][0])
-    return {
+    baseline = comparison_baseline(results)
+    sheets = {
         "Decision": results.decision,
         "Headline": headline(results.summary, results.deltas, HEADLINE, periods),
         "Summary": results.summary,
         "Differences": results.deltas,
-        "By district": district_table(results.run_dir, baseline),
+        "By district": breakdown_table(results.run_dir, BY_DISTRICT_TABLE, baseline),
     }
+    by_council = council_table(results.run_dir, baseline)
+    if by_council is not None:
+        sheets["By council"] = by_council
+    return sheets
 
 
-def _about(results: RunResults) -> pd.DataFrame:
+def _about(results: RunResults, sheets: list[str]) -> pd.DataFrame:
     manifest = results.manifest
     rows = [
         ("Run", manifest.get("run_id", results.run_dir.name)),
@@ -101,7 +86,7 @@ def _about(results: RunResults) -> pd.DataFrame:
         ("Values", "for the whole county (runs at a smaller scale are scaled back)"),
         ("Reproduce with", manifest.get("reproduce", "")),
         ("Parameter fingerprint", manifest.get("parameters_fingerprint", "")),
-        *((f"Sheet: {name}", note) for name, note in SHEET_NOTES.items()),
+        *((f"Sheet: {name}", note) for name, note in SHEET_NOTES.items() if name in sheets),
     ]
     return pd.DataFrame(rows, columns=["item", "value"])
 
@@ -113,7 +98,8 @@ def write_excel(run_dir: Path | str) -> Path:
         InputError: not a completed run, or a file is missing or unreadable (naming it).
     """
     results = read_inputs(run_dir).results
-    sheets = {"About": _about(results), **workbook_tables(results)}
+    tables = workbook_tables(results)
+    sheets = {"About": _about(results, list(tables)), **tables}
     path = results.run_dir / EXCEL
     with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, frame in sheets.items():

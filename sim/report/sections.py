@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..metrics import BY_NAME
+from ..summary import PERIOD_ALL
 from . import text
 
 Cell = Callable[[Any], str]
@@ -133,6 +135,51 @@ def headline_table(table_frame: pd.DataFrame, periods: Sequence[str], reps: int)
             "baseline; flows are totals over the period (undiscounted), stocks and ratios "
             "its average.")
     return paragraphs([note]) + table(headings, rows, "headline")
+
+
+REGION_ROW = "Region (all councils)"
+
+
+def council_tables(by_council: pd.DataFrame, summary: pd.DataFrame, deltas: pd.DataFrame,
+                   baseline: str, reps: int) -> str:
+    """The results by council: a table per ``BY_COUNCIL`` metric, a row per council and one
+    for the region (from ``summary.csv`` and ``deltas.csv``), with the baseline's figure
+    over the whole run and each other scenario's paired change, each with its 90% range
+    (``by_council``: ``sim.report.breakdown.council_table``)."""
+    others = [s for s in dict.fromkeys(by_council.scenario) if s != baseline]
+    whole = (summary.financial_year == PERIOD_ALL, deltas.financial_year == PERIOD_ALL)
+    note = (f"Each council's figure over the whole run: flows (spend, unmet need) are "
+            "totals, stocks (people) averages of the weekly numbers; spend counts for the "
+            "council that pays, people for the council of their district, so the councils "
+            f"add up to the region. Mean of {reps} replications, with the 5th to 95th "
+            f"percentile in brackets; a change is the mean paired difference against "
+            f"{baseline} (replication by replication), with its own range.")
+    out = [paragraphs([note])]
+    for metric, rows in by_council.groupby("metric", sort=False):
+        unit = BY_NAME[metric].unit
+        headings = ["Council", f"{baseline}: figure"] + [f"{s}: change" for s in others]
+        cells = []
+        for council, group in rows.groupby("council", sort=False):
+            figures = group.set_index("scenario")
+            cells.append([str(council), _ranged(figures.loc[baseline, ["mean", "p5", "p95"]],
+                                                unit)] +
+                         [_ranged(figures.loc[s, ["change", "change_p5", "change_p95"]], unit,
+                                  sign=True) for s in others])
+        level = summary[whole[0] & (summary.metric == metric)].set_index("scenario")
+        change = deltas[whole[1] & (deltas.metric == metric)].set_index("scenario")
+        cells.append([REGION_ROW, _ranged(level.loc[baseline, ["mean", "p5", "p95"]], unit)] +
+                     [_ranged(change.loc[s, ["mean", "p5", "p95"]], unit, sign=True)
+                      for s in others])
+        out.append(f"<h3>{escape(BY_NAME[metric].label)} ({escape(rows.unit.iloc[0])})</h3>"
+                   + table(headings, cells, "councils"))
+    return "".join(out)
+
+
+def _ranged(stats: pd.Series, unit: str, sign: bool = False) -> str:
+    """'£9.2m (£8.1m to £10.3m)': a mean, then its 5th and 95th percentiles (``stats``, in
+    that order), signed for a change."""
+    mean, low, high = (text.value(v, unit, sign) for v in stats.tolist())
+    return f"{mean} ({low} to {high})"
 
 
 def figure_block(uri: str, caption: str, stem: str) -> str:
