@@ -94,17 +94,6 @@ class Placement:
         u = self.model.uniform(process, combine(keys, providers))
         return -np.log(-np.log(u))
 
-    def _home_tastes(self, seekers, homes, within, widen) -> list[np.ndarray]:
-        """Each seeker's tastes for the homes within its reach (``within[district, wide]``,
-        indices into ``homes``), drawn in one call: a person weighs only the homes they
-        could reach, so the work grows with the homes near them, not with the region's."""
-        r = self.model.residents
-        near = [within[d, w] for d, w in zip(r.district[seekers].tolist(), widen.tolist())]
-        sizes = [rows.size for rows in near]
-        drawn = self.taste("choice_home", np.repeat(r.key[seekers], sizes),
-                           homes[np.concatenate(near)] if near else homes[:0])
-        return np.split(drawn, np.cumsum(sizes)[:-1])
-
     def admit_to(self, rows: np.ndarray, provider: int) -> None:
         """Place ``rows`` (council-funded) with one provider, outside any block."""
         self._admit(rows.tolist(), [provider] * rows.size, [False] * rows.size)
@@ -157,48 +146,61 @@ class Placement:
                 p["care_homes.council_refusal_occupancy"]) & (t.quality[homes] != INADEQUATE)
             return takes | (in_block & own[c])
 
-        # static acceptability and scores by payer (and service, wider search), by district
+        # static acceptability by payer, and scores by payer and district
         ok_for = _Lazy(council_ok)
-        static_ok = _Lazy(lambda key: reachable[key[2]] & right_type[key[0]] & (
-            ok_for[key[1]] if key[1] >= 0 else True))
-        static_any = _Lazy(lambda key: static_ok[key].any(axis=0))
         local_fee = np.where(t.nursing[homes], fee_nursing[t.council[homes]],
                              fee_residential[t.council[homes]])
         static_score = _Lazy(lambda c: score - p["placement.price_weight"] *
                              t.selffunder_price[homes] / local_fee if c < 0 else
                              score + p["placement.framework_bonus"] *
                              ((t.framework[homes] | in_block) & own[c]))
-        # free beds by payer: self-funders and councils outside their area cannot use
-        # block-reserved beds (kept up to date as beds are taken)
-        free_for = {-1: free - block_free}
-        for c in councils:
-            free_for[c] = free if own[c].all() else np.where(own[c], free, free - block_free)
-        partial = [(c, arr) for c, arr in free_for.items() if arr is not free]
         payers = np.where(self.fund(seekers, r.wanted[seekers]), r.council[seekers], -1)
 
-        def room(key: tuple) -> bool:
-            return bool((static_any[key] & (free_for[key[1]] >= 1.0)).any())
+        def free_beds(payer: int, rows) -> np.ndarray:
+            """Free beds at ``rows`` for a payer: self-funders, and councils outside their
+            area, cannot use beds reserved in a block."""
+            outside_blocks = free[rows] - block_free[rows]
+            return outside_blocks if payer < 0 else np.where(own[payer][rows], free[rows],
+                                                             outside_blocks)
+
+        def choice_set(case: tuple) -> tuple[np.ndarray, np.ndarray]:
+            """The homes a seeker of this kind would accept (within reach, of the right
+            type, taking the payer) and their scores for the seeker's district."""
+            service, payer, wide, district = case
+            near = within[district, wide]
+            ok = right_type[service][near]
+            if payer >= 0:
+                ok &= ok_for[payer][near]
+            accepted = near[ok]
+            return accepted, static_score[payer][district][accepted]
 
         within = _Lazy(lambda key: np.flatnonzero(reachable[key[1]][key[0]]))
-        tastes = self._home_tastes(seekers, homes, within, widen)
-        has_room: dict = {}  # filled lazily; emptied whenever a home fills up
+        choices = _Lazy(choice_set)
+        sets = [choices[case] for case in zip(r.wanted[seekers].tolist(), payers.tolist(),
+                                              widen.tolist(), r.district[seekers].tolist())]
+        sizes = np.array([accepted.size for accepted, _ in sets], dtype=np.intp)
+        options = np.concatenate([a for a, _ in sets] + [np.zeros(0, np.intp)])
+        # each seeker's value of each home it would accept: score plus a taste (drawn only
+        # for those homes, so the work grows with the homes near a person, not the region's)
+        values = np.concatenate([s for _, s in sets] + [np.zeros(0)]) + self.taste(
+            "choice_home", np.repeat(r.key[seekers], sizes), homes[options])
+        free_by_payer = np.stack([free_beds(c, slice(None)) for c in range(-1, len(councils))])
+        first = _first_best(values, free_by_payer[np.repeat(payers + 1, sizes), options] >= 1.0,
+                            sizes)
+        starts = (np.cumsum(sizes) - sizes).tolist()
         admitted, chosen, blocks = [], [], []
-        services, districts = r.wanted[seekers].tolist(), r.district[seekers].tolist()
-        for i, taste, service, district, payer, wide in zip(
-                seekers.tolist(), tastes, services, districts, payers.tolist(),
-                widen.tolist()):
-            key = (service, payer, wide)
-            if key not in has_room:
-                has_room[key] = room(key)
-            if not has_room[key]:
-                continue
-            near = within[district, wide]
-            candidates = np.flatnonzero(static_ok[key][district][near] &
-                                        (free_for[payer][near] >= 1.0))
-            if candidates.size == 0:
-                continue
-            noisy = static_score[payer][district][near[candidates]] + taste[candidates]
-            j = int(near[candidates[np.argmax(noisy)]])
+        for i, payer, (accepted, _), start, j in zip(seekers.tolist(), payers.tolist(), sets,
+                                                     starts, first):
+            if j < 0:
+                continue  # beds are only taken during the week: none now, none later
+            k = int(accepted[j])
+            if (free[k] if payer >= 0 and own[payer][k] else free[k] - block_free[k]) < 1.0:
+                ok = free_beds(payer, accepted) >= 1.0  # taken since: choose again
+                if not ok.any():
+                    continue
+                value = values[start: start + accepted.size]
+                j = int(np.argmax(np.where(ok, value, -np.inf)))
+            j = int(accepted[j])
             block = payer >= 0 and block_free[j] >= 1.0 and bool(own[payer][j])
             admitted.append(i)
             chosen.append(homes[j])
@@ -206,10 +208,6 @@ class Placement:
             free[j] -= 1.0
             if block:
                 block_free[j] -= 1.0
-            for c, arr in partial:
-                arr[j] = free[j] if c >= 0 and own[c][j] else free[j] - block_free[j]
-            if free[j] < 1.0:
-                has_room.clear()
         self._admit(admitted, chosen, blocks)
         self.admissions += len(admitted)
 
@@ -277,6 +275,21 @@ class Placement:
                 chosen.append(agencies[j])
                 blocks.append(block)
         self._admit(admitted, chosen, blocks)
+
+
+def _first_best(values: np.ndarray, available: np.ndarray, sizes: np.ndarray) -> list[int]:
+    """For each seeker (its options: the next ``sizes[k]`` of ``values`` and
+    ``available``), the position of its best available option (the first of equal best),
+    or -1 if none is available."""
+    owner = np.repeat(np.arange(sizes.size), sizes)
+    masked = np.where(available, values, -np.inf)
+    best = np.full(sizes.size, -np.inf)
+    np.maximum.at(best, owner, masked)
+    hit = np.flatnonzero(available & (masked == best[owner]))
+    seekers, at = np.unique(owner[hit], return_index=True)
+    first = np.full(sizes.size, -1)
+    first[seekers] = hit[at] - (np.cumsum(sizes) - sizes)[seekers]
+    return first.tolist()
 
 
 class _Lazy(dict):
