@@ -237,19 +237,26 @@ class Placement:
         base = p["placement.quality_score"][t.quality[agencies]]
         own = {c: t.council[agencies] == c for c in range(len(m.commissioners))}
         market = _AgencyMarket(
-            spare=spare[order].tolist(), block_free=block_free[order].tolist(),
-            score={-1: base.tolist(), **{
-                c: (base + p["placement.framework_bonus"] * (t.framework[agencies] & mine)
-                    ).tolist() for c, mine in own.items()}},
-            takes_council=(t.quality[agencies] != INADEQUATE).tolist(),
-            bonus=p["placement.framework_bonus"],
-            own={c: None if mine.all() else mine.tolist() for c, mine in own.items()})
+            spare=spare[order], block_free=block_free[order],
+            score={-1: base, **{
+                c: base + p["placement.framework_bonus"] * (t.framework[agencies] & mine)
+                for c, mine in own.items()}},
+            takes_council=t.quality[agencies] != INADEQUATE,
+            bonus=p["placement.framework_bonus"], own=own)
         first = np.zeros(p.dim_sizes["district"], dtype=np.intp)
         first[districts] = starts
+        count = np.zeros(p.dim_sizes["district"], dtype=np.intp)
+        count[districts] = ends - starts
         width = int((ends - starts).max())
         columns = np.minimum(first[r.district[seekers]][:, None] + np.arange(width)[None, :],
                              agencies.size - 1)
         noise = self.taste("choice_agency", r.key[seekers][:, None], agencies[columns])
+        hours = package[r.need[seekers]]
+        # each seeker's best local agency with room at the start of the week: still the
+        # best at their turn if it still has room at the same terms (hours are only taken)
+        picks, picks_in_block = market.best_at_start(
+            columns, np.arange(width)[None, :] < count[r.district[seekers]][:, None], hours,
+            payers, noise)
         nearby = np.array(self._nearest_with_agencies(districts))
         widen = ((m.week - r.since[seekers]) >= p["placement.weeks_before_wider_search"]) & \
             (nearby[r.district[seekers]] >= 0)
@@ -262,14 +269,18 @@ class Placement:
             "choice_agency", r.key[seekers[wide]][:, None], agencies[wide_columns])))
         nearby, widen = nearby.tolist(), widen.tolist()
         admitted, chosen, blocks = [], [], []
-        for k, (i, hours, payer, district) in enumerate(zip(
-                seekers.tolist(), package[r.need[seekers]].tolist(), payers.tolist(),
-                r.district[seekers].tolist())):
-            j, block = market.take(*local_of[district], hours, payer, noise[k]) \
-                if district in local_of else (-1, False)
+        for k, (i, need_hours, payer, district, pick, pick_in_block) in enumerate(zip(
+                seekers.tolist(), hours.tolist(), payers.tolist(), r.district[seekers].tolist(),
+                picks, picks_in_block)):
+            j, block = -1, False
+            if pick >= 0:
+                if market.still_open(pick, need_hours, payer, pick_in_block):
+                    j, block = market.take_row(pick, need_hours, pick_in_block)
+                else:  # taken since: choose again
+                    j, block = market.take(*local_of[district], need_hours, payer, noise[k])
             if j < 0 and widen[k]:
                 lo, hi = local_of[nearby[district]]
-                j, block = market.take(lo, hi, hours, payer, wide_noise[k])
+                j, block = market.take(lo, hi, need_hours, payer, wide_noise[k])
             if j >= 0:
                 admitted.append(i)
                 chosen.append(agencies[j])
@@ -305,47 +316,83 @@ class _Lazy(dict):
 
 
 class _AgencyMarket:
-    """One week's spare hours of agencies (in Python lists: a district has a dozen, so
-    plain loops beat array calls), and the choice of an agency for one package.
+    """One week's spare hours of agencies (rows sorted by district, so that a district's
+    agencies are a range of rows), and the choice of an agency for one package.
 
     ``score`` and ``own`` are by payer: -1 a self-funder, else a council's index; ``own``
-    says which agencies are in that council's area (None: all of them)."""
+    says which agencies are in that council's area. The state is kept in Python lists: a
+    district has a dozen agencies, so plain loops beat array calls one seeker at a time."""
 
     def __init__(self, spare, block_free, score, takes_council, bonus, own):
-        self.spare, self.block_free = spare, block_free
-        self.score, self.takes_council, self.bonus = score, takes_council, bonus
-        self.own = own
+        self._at_start = (spare, block_free, score, takes_council, own)
+        self.spare, self.block_free = spare.tolist(), block_free.tolist()
+        self.score = {payer: values.tolist() for payer, values in score.items()}
+        self.takes_council, self.bonus = takes_council.tolist(), bonus
+        self.own = {c: None if mine.all() else mine.tolist() for c, mine in own.items()}
+
+    def best_at_start(self, columns, valid, hours, payers, noise
+                      ) -> tuple[list[int], list[bool]]:
+        """Each seeker's best agency among ``columns`` (its row's ``valid`` ones) with room
+        for its ``hours`` now, as ``take`` would choose it (the row, or -1), and whether in
+        its council's block; for all seekers at once."""
+        spare, block_free, score, takes, own = self._at_start
+        spare, block_free, hours = spare[columns], block_free[columns], hours[:, None]
+        outside_blocks = spare - block_free >= hours
+        payer = payers[:, None]
+        mine = np.zeros(columns.shape, dtype=bool)
+        for c, area in own.items():
+            mine |= (payer == c) & area[columns]
+        council = payer >= 0
+        ok = valid & np.where(council, takes[columns] & np.where(
+            mine, spare >= hours, outside_blocks), outside_blocks)
+        in_block = council & mine & (block_free >= hours)
+        by_payer = np.stack([score[c] for c in sorted(score)])  # rows: -1, 0, 1, ...
+        value = by_payer[payer + 1, columns] + self.bonus * in_block + noise
+        best = np.argmax(np.where(ok, value, -np.inf), axis=1)[:, None]
+        found = np.take_along_axis(ok, best, axis=1)[:, 0]
+        rows = np.where(found, np.take_along_axis(columns, best, axis=1)[:, 0], -1)
+        return rows.tolist(), (found & np.take_along_axis(in_block, best, axis=1)[:, 0]).tolist()
+
+    def _terms(self, j: int, hours: float, payer: int) -> tuple[bool, bool]:
+        """Whether agency row ``j`` has room for ``hours`` for this payer now, and whether
+        in the payer's block (council clients fill their council's block capacity first
+        and avoid inadequate agencies; self-funders, and councils outside their area,
+        cannot use unused block hours)."""
+        free_block = self.block_free[j]
+        if payer < 0:
+            return self.spare[j] - free_block >= hours, False
+        if not self.takes_council[j]:
+            return False, False
+        own = self.own[payer]
+        if own is not None and not own[j]:
+            return self.spare[j] - free_block >= hours, False
+        return self.spare[j] >= hours, free_block >= hours
+
+    def still_open(self, j: int, hours: float, payer: int, in_block: bool) -> bool:
+        """Whether agency row ``j`` still has room for ``hours`` on the same terms (in or
+        out of the payer's block) as at the start of the week."""
+        room, block = self._terms(j, hours, payer)
+        return room and block == in_block
+
+    def take_row(self, j: int, hours: float, in_block: bool) -> tuple[int, bool]:
+        """Take ``hours`` at agency row ``j`` (from its block capacity if ``in_block``)."""
+        self.spare[j] -= hours
+        if in_block:
+            self.block_free[j] -= hours
+        return j, in_block
 
     def take(self, lo: int, hi: int, hours: float, payer: int, noise) -> tuple[int, bool]:
-        """The best agency in rows lo..hi-1 with room for ``hours`` (council clients fill
-        their council's block capacity first and avoid inadequate agencies; self-funders,
-        and councils outside their area, cannot use unused block hours); its hours are
-        taken. Returns (row, in block) or (-1, False)."""
+        """The best agency in rows lo..hi-1 with room for ``hours`` (``_terms``); its hours
+        are taken. Returns (row, in block) or (-1, False)."""
         best, best_row, best_block = -np.inf, -1, False
         score = self.score[payer]
-        own = self.own[payer] if payer >= 0 else None
         for j in range(lo, hi):
-            free_block = self.block_free[j]
-            if payer >= 0:
-                if not self.takes_council[j]:
-                    continue
-                if own is not None and not own[j]:
-                    if self.spare[j] - free_block < hours:
-                        continue
-                    in_block = False
-                elif self.spare[j] < hours:
-                    continue
-                else:
-                    in_block = free_block >= hours
-            elif self.spare[j] - free_block < hours:
+            room, in_block = self._terms(j, hours, payer)
+            if not room:
                 continue
-            else:
-                in_block = False
             value = score[j] + self.bonus * in_block + noise[j - lo]
             if value > best:
                 best, best_row, best_block = value, j, in_block
         if best_row >= 0:
-            self.spare[best_row] -= hours
-            if best_block:
-                self.block_free[best_row] -= hours
+            self.take_row(best_row, hours, best_block)
         return best_row, best_block
