@@ -129,7 +129,7 @@ class Placement:
         dist = self.distance[:, t.district[homes]]
         staffed = (t.fill[homes] >= p["placement.min_staffing_for_admissions"])[None, :]
         reachable = {False: (dist <= p["placement.max_distance_km"]) & staffed,
-                     True: np.broadcast_to(staffed, dist.shape)}
+                     True: (dist <= p["placement.wider_search_km"]) & staffed}
         widen = (m.week - r.since[seekers]) >= p["placement.weeks_before_wider_search"]
         score = p["placement.quality_score"][t.quality[homes]][None, :] - \
             p["placement.distance_weight"] * dist
