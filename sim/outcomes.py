@@ -62,10 +62,8 @@ def council_metrics(model, acc: WeekAccounts, by_district: dict[str, np.ndarray]
 def out_of_area(model) -> np.ndarray:
     """Mask of residents whose provider is in another council's area than their own."""
     r = model.residents
-    placed = r.provider >= 0
-    mask = np.zeros(r.n, dtype=bool)
-    mask[placed] = model.providers.council[r.provider[placed]] != r.council[placed]
-    return mask
+    # unplaced residents (provider -1) read the last row's council, and are masked out
+    return (r.provider >= 0) & (model.providers.council.take(r.provider) != r.council)
 
 
 def _people(model) -> dict[str, float]:
