@@ -8,6 +8,7 @@ options or parameters) print one ``Error:`` line per problem and exit with code 
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -105,6 +106,34 @@ def params_option(function: Callable) -> Callable:
                         help="Parameter folder [default: the package's sim/params].")(function)
 
 
+def region_option(function: Callable) -> Callable:
+    """``--region NAME|DIR``: a region of several councils (a preset of ``sim.regions``)
+    laid over the default parameters. The command then reads the preset's folder as its
+    parameter folder, exactly as ``--params <preset folder>`` would (so run manifests and
+    reproduce lines name the folder); giving both is an error."""
+
+    @functools.wraps(function)
+    def with_region(*args: Any, region: str | None = None, **kwargs: Any) -> Any:
+        if region is not None:
+            kwargs["params_dir"] = _region_folder(region, kwargs.get("params_dir"))
+        return function(*args, **kwargs)
+
+    return click.option("--region", metavar="NAME|DIR", default=None,
+                        help="A region of several councils laid over the default "
+                             "parameters: a preset's name (east_of_england) or a preset "
+                             "folder [default: the default county].")(with_region)
+
+
+def _region_folder(region: str, params_dir: str | None) -> str:
+    from sim.errors import InputError, Problem
+    from sim.regions import region_folder
+
+    if params_dir is not None:
+        raise InputError(Problem("--region", region, "give --region or --params, not both "
+                                 "(a region preset is laid over the package's defaults)"))
+    return str(region_folder(region))
+
+
 def years_option(function: Callable) -> Callable:
     """``--years``: the horizon (default: the parameter run.horizon_years)."""
     return click.option("--years", type=int, default=None,
@@ -173,17 +202,23 @@ def main() -> None:
                    "all combinations), e.g. --sweep commissioner.fee_homecare_hourly=25,27,29")
 @click.option("--resume", type=click.Path(file_okay=False), default=None,
               help="Complete an interrupted run folder made from the same inputs.")
+@click.option("--posterior", type=click.Path(file_okay=False), default=None,
+              metavar="CALIB_DIR",
+              help="Draw the calibrated parameters from a calibration's posterior: "
+                   "replication r of every scenario gets the same draw, so the bands "
+                   "include what we do not know about them.")
 @click.option("--no-report", is_flag=True,
               help="Skip the figures and report.html (rebuild them later with `caremarket "
                    "plot` and `caremarket report`).")
 @excel_option
+@region_option
 @params_option
 @debug_option
 @click.pass_context
 def run(ctx: click.Context, targets: tuple[str, ...], reps: int, years: int | None,
         seed: int, jobs: int, out: str, scale: float, sets: tuple[str, ...],
-        sweeps: tuple[str, ...], resume: str | None, no_report: bool, excel: bool,
-        params_dir: str | None) -> None:
+        sweeps: tuple[str, ...], resume: str | None, posterior: str | None, no_report: bool,
+        excel: bool, params_dir: str | None) -> None:
     """Run scenarios against the baseline and write a results folder.
 
     SCENARIO_OR_FOLDER: scenario files, or folders meaning every *.yaml in them (optional
@@ -198,8 +233,12 @@ def run(ctx: click.Context, targets: tuple[str, ...], reps: int, years: int | No
 
     started = time.perf_counter()
     plan = plan_run(targets, reps=reps, years=years, seed=seed, scale=scale, jobs=jobs,
-                    out=out, sets=sets, params_dir=params_dir, resume=resume,
-                    sweeps=sweeps)
+                    out=out, sets=sets, params_dir=params_dir,
+                    resume=None if posterior else resume, sweeps=sweeps)
+    if posterior:
+        from sim.calibration.posterior import with_posterior
+
+        plan = with_posterior(plan, posterior, resume=resume)
     run_dir = open_run_dir(plan)
     click.echo(f"Running {len(plan.scenarios)} scenarios x {plan.reps} replications, "
                f"{_number(plan.years)} years from {plan.start} (scale {plan.scale:g}, "
@@ -209,8 +248,10 @@ def run(ctx: click.Context, targets: tuple[str, ...], reps: int, years: int | No
         try:
             execute(plan, command, progress=progress, run_dir=run_dir)
         except KeyboardInterrupt:
+            from sim.calibration.posterior import reproduce
+
             click.echo(f"\nInterrupted. Finished jobs are kept in {run_dir}; complete the "
-                       f"run with:\n  {plan.reproduce()} --resume {shlex.quote(str(run_dir))}",
+                       f"run with:\n  {reproduce(plan)} --resume {shlex.quote(str(run_dir))}",
                        err=True)
             ctx.exit(INTERRUPTED_EXIT_CODE)
         except JobFailedError:
@@ -466,6 +507,7 @@ def _change(cell: Any) -> str:
 @main.command()
 @scenario_targets
 @years_option
+@region_option
 @params_option
 @debug_option
 def validate(targets: tuple[str, ...], years: int | None, params_dir: str | None) -> None:
@@ -501,6 +543,7 @@ def interventions(markdown: bool) -> None:
 
 @main.command()
 @click.argument("prefix", required=False, default="")
+@region_option
 @params_option
 @debug_option
 def params(prefix: str, params_dir: str | None) -> None:
@@ -518,16 +561,19 @@ def params(prefix: str, params_dir: str | None) -> None:
 
 
 @main.command()
-@click.option("--size", type=click.Choice(["small", "county"]), default="county",
-              show_default=True, help="small: a tenth of the county; county: the default.")
+@click.option("--size", default="county", show_default=True, metavar="NAME",
+              help="How many counties' worth of residents (sizes of sim.bench.SIZES): small "
+                   "(a tenth of the county), county, region (the East of England's councils, "
+                   "scaled to about 10 counties' worth) or large (about 40).")
 @click.option("--years", type=int, default=BENCH_YEARS, show_default=True,
               help="Years per replication.")
 @click.option("--reps", type=int, default=BENCH_REPS, show_default=True,
               help="Replications to time in each pass.")
 @click.option("--seed", type=int, default=BENCH_SEED, show_default=True, help="Base seed.")
 @click.option("--scale", type=float, default=None,
-              help="Share of the county simulated, instead of --size (e.g. 4 for four "
-                   "counties' worth of residents).")
+              help="Share of the parameters' population simulated (the county's, or the "
+                   "region's with --region or --size region|large), instead of --size's "
+                   "(e.g. 4 for four counties' worth of residents).")
 @click.option("--library", type=click.Path(file_okay=False), default=None,
               help=f"Scenario folder whose policies' interventions are all switched on in "
                    f"a second pass [default: {BENCH_LIBRARY}/ if it exists].")
@@ -538,6 +584,7 @@ def params(prefix: str, params_dir: str | None) -> None:
                    "print how many times faster the engine is.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the figures to this JSON file.")
+@region_option
 @params_option
 @debug_option
 def bench(size: str, years: int, reps: int, seed: int, scale: float | None,
@@ -552,7 +599,7 @@ def bench(size: str, years: int, reps: int, seed: int, scale: float | None,
     """
     for variable in THREAD_VARIABLES:
         os.environ.setdefault(variable, "1")
-    from sim.bench import SIZES, benchmark
+    from sim.bench import bench_setup, benchmark
     from sim.calendar import WEEKS_PER_YEAR
     from sim.errors import InputError
     from sim.fileio import write_json
@@ -563,12 +610,13 @@ def bench(size: str, years: int, reps: int, seed: int, scale: float | None,
 
     if library is None and not baseline_only and os.path.isdir(BENCH_LIBRARY):
         library = BENCH_LIBRARY
-    share = SIZES[size] if scale is None else scale
-    click.echo(f"Benchmark: {size if scale is None else 'scale'} (scale {share:g}), {years} "
-               f"years ({years * WEEKS_PER_YEAR} weeks), {reps} replications a pass, one "
-               "process", err=True)
+    setup = bench_setup(size, scale, params_dir, years, reps)
+    click.echo(f"Benchmark: {size if scale is None else 'scale'} ({setup.describe()}), "
+               f"{years} years ({years * WEEKS_PER_YEAR} weeks), {reps} replications a pass, "
+               "one process", err=True)
     result = benchmark(size=size, years=years, reps=reps, seed=seed, scale=scale,
-                       library=None if baseline_only else library, params_dir=params_dir)
+                       library=None if baseline_only else library, params_dir=params_dir,
+                       setup=setup)
     for one in result.passes:
         click.echo(f"{one.scenario}:")
         click.echo(f"  wall time per replication: {one.median_s:.2f} s median "
@@ -579,7 +627,8 @@ def bench(size: str, years: int, reps: int, seed: int, scale: float | None,
                    ", ".join(f"{name} {share:.0%}" for name, share in shares))
     figures = result.to_dict()
     if per_agent_weeks is not None:
-        figures["per_agent"] = _per_agent_ratio(share, per_agent_weeks, seed, params_dir)
+        figures["per_agent"] = _per_agent_ratio(setup.scale, per_agent_weeks, seed,
+                                                setup.params)
     rss = "n/a" if result.peak_rss_mb is None else f"{result.peak_rss_mb:,.0f} MB"
     click.echo(f"peak memory (RSS):           {rss}")
     if json_path:
@@ -587,15 +636,13 @@ def bench(size: str, years: int, reps: int, seed: int, scale: float | None,
         click.echo(f"Wrote {json_path}")
 
 
-def _per_agent_ratio(scale: float, weeks: int, seed: int, params_dir: str | None) -> dict:
+def _per_agent_ratio(scale: float, weeks: int, seed: int, params: Any) -> dict:
     """Time the engine and the per-agent peer on one replication and print the ratio."""
     from bench.per_agent import speed_ratio
     from sim.errors import InputError, Problem
-    from sim.parameters import load_parameters
 
     click.echo(f"Per-agent peer: {weeks} weeks at scale {scale:g}", err=True)
-    figures = speed_ratio(scale, weeks, seed, load_parameters(params_dir) if params_dir
-                          else None)
+    figures = speed_ratio(scale, weeks, seed, params)
     if not figures["identical"]:
         raise InputError(Problem("--per-agent", "", "the per-agent peer's metrics differ "
                                  "from the engine's: one of them has a bug"))
@@ -606,6 +653,177 @@ def _per_agent_ratio(scale: float, weeks: int, seed: int, params_dir: str | None
                f"{figures['ratio']:,.0f} times faster ({figures['rule_ratio']:,.0f} times on "
                "the resident rules alone)")
     return figures
+
+
+# Defaults of `caremarket calibrate` and `caremarket sensitivity` (tests check they match
+# sim.calibration's, which cannot be imported here without slowing `--help`).
+CALIBRATE_PARTICLES = 100
+CALIBRATE_GENERATIONS = 5
+CALIBRATE_SCALE = 0.1
+CALIBRATE_OUT = "results/calibrations"
+SENSITIVITY_YEARS = 5
+SENSITIVITY_SCALE = 0.1
+SENSITIVITY_OUT = "results/sensitivity"
+
+
+def paths_options(verb: str, default: str) -> Callable:
+    """``--params a,b`` and ``--params-file F``: the parameters to vary."""
+    def decorate(function: Callable) -> Callable:
+        function = click.option("--params-file", type=click.Path(dir_okay=False),
+                                default=None, metavar="FILE",
+                                help=f"A YAML list of the parameters to {verb}, instead of "
+                                     "--params.")(function)
+        return click.option("--params", "param_paths", default=None, metavar="A,B,...",
+                            help=f"Parameters to {verb}, comma-separated paths (see "
+                                 f"`caremarket params`) [default: {default}].")(function)
+    return decorate
+
+
+def params_dir_option(function: Callable) -> Callable:
+    """``--params-dir DIR``: the parameter folder (``--params`` names parameters here)."""
+    return click.option("--params-dir", "params_dir", metavar="DIR", default=None,
+                        type=click.Path(file_okay=False),
+                        help="Parameter folder [default: the package's sim/params].")(function)
+
+
+@main.command()
+@click.argument("targets_file", metavar="TARGETS")
+@paths_options("calibrate", "the targets file's `parameters:`")
+@click.option("--particles", type=int, default=CALIBRATE_PARTICLES, show_default=True,
+              help="Particles in each generation of ABC-SMC.")
+@click.option("--generations", type=int, default=CALIBRATE_GENERATIONS, show_default=True,
+              help="Generations to reach; each narrows the acceptance threshold (a resumed "
+                   "calibration continues to this many).")
+@click.option("--jobs", type=int, default=DEFAULT_JOBS, show_default=True,
+              help="Worker processes (the posterior does not depend on it).")
+@click.option("--out", default=CALIBRATE_OUT, show_default=True, type=click.Path(),
+              help="Folder that receives the calibration folder <out>/<id>/.")
+@click.option("--scale", type=float, default=CALIBRATE_SCALE, show_default=True,
+              help="Share of the county simulated; figures are scaled back to the county.")
+@click.option("--years", type=float, default=None,
+              help="Years simulated [default: to the end of the last target's period].")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="Base seed: the same seed and inputs give the same posterior.")
+@click.option("--resume", type=click.Path(file_okay=False), default=None,
+              help="Continue a stopped calibration folder (same inputs) from its last "
+                   "finished generation.")
+@params_dir_option
+@debug_option
+@click.pass_context
+def calibrate(ctx: click.Context, targets_file: str, param_paths: str | None,
+              params_file: str | None, particles: int, generations: int, jobs: int,
+              out: str, scale: float, years: float | None, seed: int, resume: str | None,
+              params_dir: str | None) -> None:
+    """Fit parameters to a council's own figures (ABC-SMC with pyabc).
+
+    TARGETS: a targets file (calibration/*.yaml): observed figures with their periods,
+    uncertainties and sources. Priors are uniform over the parameters' plausible ranges.
+    Writes a calibration folder: posterior.csv (draws and weights), fit.csv,
+    parameters.csv, figures/, calibrated.yaml, params/ (for `run --params`) and
+    manifest.json; `run --posterior <folder>` carries the posterior into a comparison.
+    """
+    from sim.calibration.plan import plan_calibration
+
+    started = time.perf_counter()
+    plan = plan_calibration(targets_file, paths=param_paths, paths_file=params_file,
+                            particles=particles, generations=generations, jobs=jobs,
+                            out=out, scale=scale, years=years, seed=seed,
+                            params_dir=params_dir, resume=resume)
+    from sim.calibration.abc import calibrate as run_calibration
+    from sim.calibration.abc import open_folder
+
+    folder = open_folder(plan)
+    click.echo(f"Calibrating {len(plan.space)} parameters to {len(plan.targets.fitted)} "
+               f"targets of {plan.targets.file}: {plan.particles} particles, "
+               f"{plan.generations} generations, {plan.weeks} weeks at scale {plan.scale:g}, "
+               f"{plan.jobs} worker{'s' if plan.jobs > 1 else ''}, into {folder}", err=True)
+    try:
+        run_calibration(plan, ["caremarket", *ctx.meta.get(_ARGV, [])],
+                        progress=_generation_line, folder=folder)
+    except KeyboardInterrupt:
+        click.echo(f"\nInterrupted. Finished generations are kept in {folder}; continue "
+                   f"with:\n  {plan.reproduce()} --resume {shlex.quote(str(folder))}",
+                   err=True)
+        ctx.exit(INTERRUPTED_EXIT_CODE)
+    _print_calibration(folder)
+    click.echo(f"Calibration: {folder}")
+    click.echo(f"Elapsed: {time.perf_counter() - started:.1f} s")
+
+
+def _generation_line(generation: Any, generations: int) -> None:
+    click.echo(f"Generation {generation.t + 1}/{generations}: threshold "
+               f"{generation.epsilon:.3g} standard deviations, {generation.accepted} accepted "
+               f"of {generation.simulations} runs, ESS {generation.ess:.0f}, "
+               f"{generation.seconds:.0f} s", err=True)
+
+
+def _print_calibration(folder: Any) -> None:
+    import pandas as pd
+
+    from sim.calibration.text import fit_rows, parameter_rows, plain_table
+
+    click.echo("Parameters (prior range, posterior median and 90% interval):")
+    click.echo(plain_table(parameter_rows(pd.read_csv(folder / "parameters.csv"))))
+    click.echo("")
+    click.echo("Fit (calibrated: the last generation's runs; fits: median within 2 standard "
+               "deviations of the observed figure; z in standard deviations):")
+    click.echo(plain_table(fit_rows(pd.read_csv(folder / "fit.csv"))))
+
+
+@main.command()
+@click.option("--method", type=click.Choice(["morris", "sobol"]), default="morris",
+              show_default=True,
+              help="morris: screening, n x (k+1) runs; sobol: variance shares, n x (k+2) runs.")
+@click.option("--metrics", default=None, metavar="M,...",
+              help="Outputs, comma-separated metric names [default: council_spend, "
+                   "unmet_need_hours, provider_exits, people_waiting], each over the run.")
+@click.option("--scenario", default=None, metavar="FILE|NAME",
+              help="Make the outputs the paired change this scenario makes against the "
+                   "baseline.")
+@paths_options("vary", "every assumption but those only interventions read")
+@click.option("--n", type=int, default=None,
+              help="Morris trajectories [10] or Sobol base samples, a power of two [64].")
+@click.option("--years", type=float, default=SENSITIVITY_YEARS, show_default=True,
+              help="Years simulated at each point.")
+@click.option("--scale", type=float, default=SENSITIVITY_SCALE, show_default=True,
+              help="Share of the county simulated; outputs are scaled back to the county.")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="Seed of the design and of every run (the same at every point).")
+@click.option("--jobs", type=int, default=DEFAULT_JOBS, show_default=True,
+              help="Worker processes.")
+@click.option("--out", default=SENSITIVITY_OUT, show_default=True, type=click.Path(),
+              help="Folder that receives the analysis folder <out>/<id>/.")
+@params_dir_option
+@debug_option
+@click.pass_context
+def sensitivity(ctx: click.Context, method: str, metrics: str | None, scenario: str | None,
+                param_paths: str | None, params_file: str | None, n: int | None,
+                years: float, scale: float, seed: int, jobs: int, out: str,
+                params_dir: str | None) -> None:
+    """Which parameters matter: global sensitivity analysis with SALib.
+
+    Varies parameters over their plausible ranges and writes indices.csv (indices with
+    confidence intervals), summary.txt (a sentence per output naming the parameters that
+    matter), figures/ (ranked bars; for Morris the mu*-sigma plot), design.csv,
+    outputs.csv and manifest.json.
+    """
+    from sim.calibration.sensitivity_plan import plan_sensitivity
+    from sim.calibration.study import sensitivity as run_sensitivity
+
+    started = time.perf_counter()
+    plan = plan_sensitivity(method=method, metrics=metrics, scenario=scenario,
+                            paths=param_paths, paths_file=params_file, n=n, out=out,
+                            scale=scale, years=years, seed=seed, jobs=jobs,
+                            params_dir=params_dir)
+    click.echo(f"Sensitivity ({plan.method}, n {plan.n}): {len(plan.space)} parameters, "
+               f"{plan.runs} runs of {_number(plan.weeks / 52)} years at scale {plan.scale:g} "
+               f"on {plan.jobs} worker{'s' if plan.jobs > 1 else ''}", err=True)
+    with ProgressBar(plan.runs) as progress:
+        folder = run_sensitivity(plan, ["caremarket", *ctx.meta.get(_ARGV, [])],
+                                 progress=progress)
+    click.echo((folder / "summary.txt").read_text(encoding="utf-8"))
+    click.echo(f"Sensitivity: {folder}")
+    click.echo(f"Elapsed: {time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,11 @@ wall seconds per replication (median and range), resident-weeks simulated per se
 weekly ``residents_with_needs`` metric, unscaled, summed over weeks and replications,
 divided by the total wall time) and the share of time in each phase of the weekly step;
 the run reports the process's peak resident memory.
+
+Sizes (``SIZES``) say how many counties' worth of residents to simulate: ``small`` and
+``county`` run the parameter folder's county (a tenth of it, all of it); ``region`` and
+``large`` run a region of several councils (the East of England preset, ``sim.regions``)
+at the scale that gives about 10 and 40 times the county's population aged 65+.
 """
 
 from __future__ import annotations
@@ -24,15 +29,73 @@ from .errors import InputError, Problem
 from .metrics import INDEX
 from .parameters import Parameters, load_parameters
 from .plan import scale_problems, whole_problems
+from .regions import is_region_folder
 from .runner import replication_seeds
 from .scenario import Scenario, baseline_scenario, load_scenarios, scenario_files
 
 RESIDENTS_METRIC = "residents_with_needs"
 BYTES_PER_MB = 1024 * 1024
 KB_PER_MB = 1024
-#: Share of the default county simulated by each ``--size``.
-SIZES = {"small": 0.1, "county": 1.0}
+POPULATION = "county.population_65plus"
 LIBRARY_PASS = "with_library_interventions"
+
+
+@dataclass(frozen=True)
+class Size:
+    """A benchmark size: how many counties' worth of people aged 65+ to simulate, and in
+    which region.
+
+    Attributes:
+        counties: multiple of the county's population aged 65+ (the parameter folder's
+            county; the package's default county when the folder is a region preset).
+        region: the region preset to run (``sim.regions``) unless the parameter folder is
+            a region already; None runs the parameter folder as it is.
+    """
+
+    counties: float
+    region: str | None = None
+
+
+#: Each ``--size``: ``small`` and ``county`` are shares of the county; ``region`` and
+#: ``large`` the East of England preset, scaled to 10 and 40 counties' worth of residents.
+SIZES = {
+    "small": Size(0.1),
+    "county": Size(1.0),
+    "region": Size(10.0, "east_of_england"),
+    "large": Size(40.0, "east_of_england"),
+}
+
+
+@dataclass
+class BenchSetup:
+    """What a benchmark runs: the parameters, the scale, and how big that is.
+
+    Attributes:
+        size: the ``SIZES`` name.
+        params: the parameters (a region preset's laid over the defaults for a region).
+        scale: the share of ``params``' population simulated.
+        region: the region preset's name, or None for a county.
+        counties: the simulated population aged 65+ as a multiple of the county's.
+    """
+
+    size: str
+    params: Parameters
+    scale: float
+    region: str | None
+    counties: float
+
+    @property
+    def population_65plus(self) -> float:
+        """People aged 65+ simulated at the start."""
+        return float(self.params[POPULATION].sum()) * self.scale
+
+    def describe(self) -> str:
+        """E.g. ``scale 2.525 of the east_of_england preset (11 councils, 45 districts):
+        10 counties' worth``."""
+        where = (f"of the {self.region} preset ({self.params.dim_sizes['council']} "
+                 f"councils, {self.params.dim_sizes['district']} districts)"
+                 if self.region else "of the county")
+        return f"scale {self.scale:.4g} {where}: {self.counties:.3g} counties' worth"
 
 
 @dataclass
@@ -78,6 +141,11 @@ class BenchResult:
     seed: int
     passes: list[PassResult]
     peak_rss_mb: float | None
+    region: str | None = None  # the region preset run, or None for a county
+    counties: float = 1.0  # the simulated population aged 65+ over the county's
+    councils: int = 1
+    districts: int = 0
+    population_65plus: float = 0.0  # simulated at the start
     python: str = field(default_factory=platform.python_version)
     machine: str = field(default_factory=lambda: f"{platform.system()} {platform.machine()}")
 
@@ -148,21 +216,23 @@ def time_pass(params: Parameters, scenario: Scenario, weeks: int, scale: float,
     return PassResult(scenario.name, walls, resident_weeks, phases)
 
 
-def benchmark(size: str = "county", years: int = 10, reps: int = 3, seed: int = 0,
-              scale: float | None = None, library: Path | str | None = None,
-              params_dir: Path | str | None = None) -> BenchResult:
-    """Time whole replications of the default baseline, then (given ``library``, a
-    scenario folder) of the baseline with every library policy's interventions on.
+def bench_setup(size: str = "county", scale: float | None = None,
+                params_dir: Path | str | None = None, years: int = 1, reps: int = 1
+                ) -> BenchSetup:
+    """Check the options and choose the parameters and scale of a benchmark.
+
+    The scale is ``SIZES[size].counties`` times the county's population aged 65+ over the
+    parameters' (for a county, exactly the multiple), unless ``scale`` is given.
 
     Args:
-        size: a name in ``SIZES`` (the share of the county simulated).
-        years, reps, seed: the horizon, replications and base seed.
-        scale: a share of the county that overrides ``size``.
-        library: the scenario library for the second pass (None: baseline only).
-        params_dir: another parameter folder.
+        size: a name in ``SIZES``.
+        scale: a share of the parameters' population that overrides ``size``'s.
+        params_dir: another parameter folder (a county, or a region preset).
+        years, reps: checked only (whole numbers, 1 or more).
 
     Raises:
-        InputError: bad size, years, reps or scale, or a bad library.
+        InputError: every bad option at once (size, years, reps, scale), or a bad
+            parameter folder or region.
     """
     problems = (whole_problems("--years", years) + whole_problems("--reps", reps)
                 + (scale_problems("--scale", scale) if scale is not None else []))
@@ -171,11 +241,51 @@ def benchmark(size: str = "county", years: int = 10, reps: int = 3, seed: int = 
                                 f"{', '.join(SIZES)}"))
     if problems:
         raise InputError(problems)
-    params = load_parameters(params_dir or parameters_module.DEFAULT_PARAMS_DIR)
-    scale = SIZES[size] if scale is None else scale
-    weeks = years * WEEKS_PER_YEAR
+    folder = Path(params_dir or parameters_module.DEFAULT_PARAMS_DIR)
+    in_region = is_region_folder(folder)
+    county = load_parameters(parameters_module.DEFAULT_PARAMS_DIR if in_region else folder)
+    region = folder.name if in_region else SIZES[size].region
+    if in_region:
+        params = load_parameters(folder)
+    elif region is not None:
+        params = load_parameters(folder, region=region)
+    else:
+        params = county
+    per_county = float(county[POPULATION].sum()) / float(params[POPULATION].sum())
+    if scale is None:
+        scale = SIZES[size].counties * per_county
+    return BenchSetup(size, params, scale, region, scale / per_county)
+
+
+def benchmark(size: str = "county", years: int = 10, reps: int = 3, seed: int = 0,
+              scale: float | None = None, library: Path | str | None = None,
+              params_dir: Path | str | None = None, setup: BenchSetup | None = None
+              ) -> BenchResult:
+    """Time whole replications of the default baseline, then (given ``library``, a
+    scenario folder) of the baseline with every library policy's interventions on.
+
+    Args:
+        size: a name in ``SIZES`` (how many counties' worth of residents, and where).
+        years, reps, seed: the horizon, replications and base seed.
+        scale: a share of the parameters' population that overrides ``size``.
+        library: the scenario library for the second pass (None: baseline only).
+        params_dir: another parameter folder (a county, or a region preset).
+        setup: a ``bench_setup`` already made from these options (not made again).
+
+    Raises:
+        InputError: bad size, years, reps or scale, or a bad library.
+    """
+    if setup is None:
+        setup = bench_setup(size, scale, params_dir, years, reps)
+    elif problems := whole_problems("--years", years) + whole_problems("--reps", reps):
+        raise InputError(problems)
+    params, weeks = setup.params, years * WEEKS_PER_YEAR
     scenarios = [baseline_scenario()]
     if library is not None:
         scenarios.append(library_scenario(library, params, years))
-    passes = [time_pass(params, s, weeks, scale, reps, seed) for s in scenarios]
-    return BenchResult(size, years, weeks, scale, reps, seed, passes, peak_rss_mb())
+    passes = [time_pass(params, s, weeks, setup.scale, reps, seed) for s in scenarios]
+    return BenchResult(setup.size, years, weeks, setup.scale, reps, seed, passes,
+                       peak_rss_mb(), region=setup.region, counties=setup.counties,
+                       councils=params.dim_sizes["council"],
+                       districts=params.dim_sizes["district"],
+                       population_65plus=setup.population_65plus)

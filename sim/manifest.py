@@ -11,6 +11,7 @@ import datetime as dt
 import importlib.metadata
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -92,7 +93,7 @@ def now() -> str:
 
 def new_manifest(plan: RunPlan, run_id: str, command: list[str]) -> dict[str, Any]:
     """The manifest of a run that is starting (status ``running``)."""
-    return {
+    manifest = {
         "status": "running",
         "run_id": run_id,
         "command": list(command),
@@ -124,6 +125,17 @@ def new_manifest(plan: RunPlan, run_id: str, command: list[str]) -> dict[str, An
         "python_executable": sys.executable,
         "pid": os.getpid(),
     }
+    if hasattr(plan.params, "posterior"):  # caremarket run --posterior
+        _record_posterior(manifest, plan)
+    return manifest
+
+
+def _record_posterior(manifest: dict[str, Any], plan: RunPlan) -> None:
+    """Add a calibration posterior (``sim.calibration.posterior``) to a run's manifest:
+    each replication's draw, the posterior's files, and the option to reproduce it."""
+    manifest["posterior"] = plan.params.record(plan.reps)
+    manifest["input_files"].update(input_hashes(plan.params.posterior.files))
+    manifest["reproduce"] += " " + shlex.join(plan.params.reproduce_options())
 
 
 def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:

@@ -2,6 +2,8 @@
 
 Parameter files (``sim/params/*.yaml``) are nested mappings; a leaf is a mapping with a
 ``value``. Its path is the file's stem plus the keys, e.g. ``charging.capital_upper_limit``.
+A region preset (``sim.regions``, e.g. ``sim/params/regions/east_of_england/``) is a folder
+of such files laid over the defaults, parameter by parameter (``load_parameters``).
 
 Leaf keys:
     value: a number, flag, label, date, or a (nested) list when ``dims`` is given.
@@ -36,6 +38,7 @@ import numpy as np
 
 from .dims import FIXED_DIMS
 from .errors import InputError, Problem
+from .regions import REGION_FILE, is_region_folder, read_region
 from .yamlio import load_yaml
 
 DEFAULT_PARAMS_DIR = Path(__file__).parent / "params"
@@ -126,7 +129,7 @@ class Parameters:
     def paths(self) -> list[str]:
         return sorted(self.specs)
 
-    def with_values(self, new_values: dict[str, Any]) -> "Parameters":
+    def with_values(self, new_values: dict[str, Any]) -> Parameters:
         """A copy with some values replaced (values already checked by ``check_value``); a
         new list of districts or councils (``SIZED_BY``) resizes its dimension, so that
         Python users can, e.g., split a county into councils."""
@@ -138,7 +141,7 @@ class Parameters:
                 dim_sizes[dim] = len(new_values[path])
         return Parameters(self.specs, values, dim_sizes)
 
-    def scaled(self, scale: float) -> "Parameters":
+    def scaled(self, scale: float) -> Parameters:
         """A copy with every extensive quantity multiplied by ``scale``."""
         if scale == 1:
             return self
@@ -157,12 +160,7 @@ class Parameters:
 
     def suggest(self, path: str) -> str:
         """A did-you-mean hint for an unknown path."""
-        close = difflib.get_close_matches(path, self.paths(), n=3, cutoff=0.6)
-        if not close:
-            tail = path.rsplit(".", 1)[-1]
-            close = [p for p in self.paths() if p.endswith("." + tail)][:3]
-        return f"did you mean {' or '.join(close)}?" if close else \
-            "run `caremarket params` to list valid parameter paths"
+        return suggest_path(path, self.paths())
 
     def check_value(self, path: str, raw: Any, where: str, key: str) -> Any:
         """Coerce a new value for ``path`` or raise InputError naming ``where`` and ``key``."""
@@ -170,6 +168,16 @@ class Parameters:
             return coerce(self.specs[path], raw, self.dim_sizes)
         except ValueError as exc:
             raise InputError(Problem(where, key, str(exc))) from None
+
+
+def suggest_path(path: str, paths: list[str]) -> str:
+    """A did-you-mean hint for an unknown ``path`` among ``paths``."""
+    close = difflib.get_close_matches(path, paths, n=3, cutoff=0.6)
+    if not close:
+        tail = path.rsplit(".", 1)[-1]
+        close = [p for p in paths if p.endswith("." + tail)][:3]
+    return f"did you mean {' or '.join(close)}?" if close else \
+        "run `caremarket params` to list valid parameter paths"
 
 
 def _plain(value: Any) -> Any:
@@ -282,24 +290,33 @@ def _coerce_scalar(spec: ParamSpec, kind: str, low, high, raw: Any) -> Any:
     return value
 
 
-def load_parameters(directory: Path | str = DEFAULT_PARAMS_DIR) -> Parameters:
-    """Load and validate every parameter file in ``directory``.
+def load_parameters(directory: Path | str = DEFAULT_PARAMS_DIR,
+                    region: str | Path | None = None) -> Parameters:
+    """Load and validate every parameter file in ``directory``; with ``region`` (a preset's
+    name or folder, ``sim.regions``), that preset laid over them. A preset folder given as
+    ``directory`` is laid over the package's defaults.
+
+    A preset's parameter replaces the default's value and provenance (``value``,
+    ``source``, ``status``, ``reason``, ``range``, ``range_scale``); it keeps the default's
+    unit, dimensions and other structure (``OVERLAY_KEEPS``), and its description unless it
+    gives its own.
 
     Raises:
-        InputError: listing every malformed parameter, with file and path.
+        InputError: listing every malformed parameter, with file and path (an unknown
+            region names the valid ones).
     """
     directory = Path(directory)
-    leaves: list[tuple[str, dict, str]] = []
+    if is_region_folder(directory):
+        if region is not None:
+            raise InputError(Problem(str(directory), "", "a region preset cannot be the "
+                                     "base of another region: give a plain parameter folder"))
+        directory, region = Path(DEFAULT_PARAMS_DIR), directory
     problems: list[Problem] = []
-    files = sorted(directory.glob("*.yaml"))
-    if not files:
-        raise InputError(Problem(str(directory), "", "no parameter files (*.yaml) here"))
-    for file in files:
-        tree = load_yaml(file)
-        if not isinstance(tree, dict):
-            problems.append(Problem(str(file), "", "expected a mapping of parameter groups"))
-            continue
-        _collect_leaves(tree, file.stem, str(file), leaves, problems)
+    leaves = _folder_leaves(directory, problems)
+    preset = None
+    if region is not None:
+        preset = read_region(region).folder
+        leaves = _overlay(leaves, preset, problems)
     dim_sizes = {**FIXED_DIMS, "council": 1}
     for path, leaf, _ in leaves:
         for list_path, dim in SIZED_BY.items():
@@ -314,7 +331,7 @@ def load_parameters(directory: Path | str = DEFAULT_PARAMS_DIR) -> Parameters:
             values[path] = coerce(spec, leaf["value"], dim_sizes)
             specs[path] = spec
         except ValueError as exc:
-            problems.append(Problem(file, path, str(exc)))
+            problems.append(_value_problem(path, file, str(exc), spec, preset))
     if "county.district_council" in values and "county.councils" in values:
         owned = set(np.ravel(values["county.district_council"]).tolist())
         idle = [name for i, name in enumerate(values["county.councils"]) if i not in owned]
@@ -326,6 +343,68 @@ def load_parameters(directory: Path | str = DEFAULT_PARAMS_DIR) -> Parameters:
     if problems:
         raise InputError(problems)
     return Parameters(specs, values, dim_sizes)
+
+
+def _folder_leaves(directory: Path, problems: list[Problem]) -> list[tuple[str, dict, str]]:
+    """Every parameter leaf in a folder's ``*.yaml`` files: (path, leaf, file)."""
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise InputError(Problem(str(directory), "", "no parameter files (*.yaml) here"))
+    leaves: list[tuple[str, dict, str]] = []
+    for file in files:
+        _file_leaves(file, leaves, problems)
+    return leaves
+
+
+def _file_leaves(file: Path, leaves: list, problems: list[Problem]) -> None:
+    tree = load_yaml(file)
+    if not isinstance(tree, dict):
+        problems.append(Problem(str(file), "", "expected a mapping of parameter groups"))
+        return
+    _collect_leaves(tree, file.stem, str(file), leaves, problems)
+
+
+#: What a region preset's parameter keeps from the default's (and, if it gives one of
+#: them, must give the same): the parameter's unit and structure.
+OVERLAY_KEEPS = {"unit": None, "dims": [], "extensive": False, "timing": "dynamic",
+                 "per_council": False, "sums_to_one": False}
+
+
+def _overlay(leaves: list[tuple[str, dict, str]], preset: Path, problems: list[Problem]
+             ) -> list[tuple[str, dict, str]]:
+    """The default leaves with a region preset's laid over them, path by path."""
+    merged = {path: (leaf, file) for path, leaf, file in leaves}
+    overlay: list[tuple[str, dict, str]] = []
+    for file in sorted(preset.glob("*.yaml")):
+        if file.name != REGION_FILE:
+            _file_leaves(file, overlay, problems)
+    for path, leaf, file in overlay:
+        if path not in merged:
+            problems.append(Problem(file, path, "not a parameter of the defaults, so a region "
+                                    f"cannot set it; {suggest_path(path, sorted(merged))}"))
+            continue
+        base = merged[path][0]
+        for key, default in OVERLAY_KEEPS.items():
+            if key in leaf and leaf[key] != base.get(key, default):
+                problems.append(Problem(file, path, f"a region cannot change a parameter's "
+                                        f"`{key}` (the default's is "
+                                        f"{base.get(key, default)!r}); give the value only"))
+        kept = {k: base[k] for k in (*OVERLAY_KEEPS, "description") if k in base}
+        merged[path] = ({**kept, **leaf}, file)
+    return [(path, leaf, file) for path, (leaf, file) in merged.items()]
+
+
+def _value_problem(path: str, file: str, message: str, spec: ParamSpec,
+                   preset: Path | None) -> Problem:
+    """A bad value; a default that a region's districts or councils no longer fit is
+    reported as missing from the region."""
+    resized = set(spec.dims) & set(SIZED_BY.values())
+    if preset is None or Path(file).parent == preset or not resized:
+        return Problem(file, path, message)
+    lists = " and ".join(p for p, d in SIZED_BY.items() if d in resized)
+    return Problem(str(preset / Path(file).name), path,
+                   f"missing: the region's {lists} do not fit the default's value, so the "
+                   f"region must give its own ({message})")
 
 
 def _collect_leaves(tree: dict, prefix: str, file: str, out: list, problems: list) -> None:

@@ -144,7 +144,7 @@ def plan_run(targets: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
                    params_dir, overrides, tuple(sets), seed, reps, years, weeks, float(scale),
                    jobs, Path(out), Path(resume) if resume else None, tuple(sweeps))
     if resume is not None:
-        _check_resume(plan)
+        check_resume(plan)
     return plan
 
 
@@ -266,7 +266,7 @@ def _out_problems(out: Path) -> list[Problem]:
     return []
 
 
-def _check_resume(plan: RunPlan) -> None:
+def check_resume(plan: RunPlan) -> None:
     manifest_path = plan.resume / MANIFEST
     if not manifest_path.is_file():
         raise InputError(Problem("--resume", "", f"{plan.resume} is not a run folder "

@@ -49,6 +49,14 @@ def replication_seeds(seed: int, reps: int) -> list[np.random.SeedSequence]:
     return np.random.SeedSequence(seed).spawn(reps)
 
 
+def replication_parameters(params: Parameters, rep: int) -> Parameters:
+    """The parameters of replication ``rep``: ``params`` itself, or under a calibration's
+    posterior (``sim.calibration.posterior.PosteriorParameters``) its draw for that
+    replication, the same for every scenario."""
+    for_replication = getattr(params, "for_replication", None)
+    return params if for_replication is None else for_replication(rep)
+
+
 def job_file(run_dir: Path | str, scenario: str, rep: int) -> Path:
     """Where the job (scenario, rep) of an ensemble saves its weekly metrics."""
     return Path(run_dir) / JOBS_FOLDER / f"{scenario}__r{rep}.npz"
@@ -176,7 +184,8 @@ def run_ensemble(scenarios: list[Scenario], params: Parameters, reps: int, seed:
 
     Args:
         scenarios: resolved scenarios (the model applies their changes); unique names.
-        params: the parameters every scenario starts from.
+        params: the parameters every scenario starts from (with a posterior,
+            ``replication_parameters`` gives each replication its draw).
         reps: replications per scenario (at least 1).
         seed: base seed; replication r uses ``replication_seeds(seed, reps)[r]``.
         weeks: weeks to simulate.
@@ -203,12 +212,13 @@ def run_ensemble(scenarios: list[Scenario], params: Parameters, reps: int, seed:
     results: dict[tuple[str, int], JobResult] = {}
     pending: list[Job] = []
     for rep in range(reps):
+        rep_params = replication_parameters(params, rep)
         for scenario in scenarios:
             path = job_file(run_dir, scenario.name, rep) if run_dir is not None else None
             if path is not None and _complete(path, shapes):
                 results[(scenario.name, rep)] = JobResult(scenario.name, rep, "reused", 0.0, path)
             else:
-                pending.append(Job(scenario, rep, seeds[rep], params, weeks, scale, path))
+                pending.append(Job(scenario, rep, seeds[rep], rep_params, weeks, scale, path))
     if results:
         log.info("reusing %d job files in %s", len(results), run_dir)
     tick = _ticker(progress, total=len(scenarios) * reps, done=len(results))
