@@ -250,7 +250,7 @@ class Pathway:
         """A provider closed: its residents wait, first in line, for the council to re-place
         them (Care Act s48), keeping their funding. Nobody disappears."""
         r = self.r
-        gone = r.provider == row
+        gone = np.flatnonzero(r.provider == row)
         r.provider[gone] = NO_PROVIDER
         r.status[gone] = Status.COMMUNITY
         r.displaced[gone] = True
