@@ -263,10 +263,11 @@ class Market:
             p["market.failure_takeover_share"][t.setting[failed]]
         for row in failed[rescued]:
             self.agents[int(row)].taken_over()
-        for row in failed[~rescued]:
-            self.agents.pop(int(row)).close(failed=True)
-        for row in np.flatnonzero(leaving):
-            self.agents.pop(int(row)).close(failed=False)
+        closing = {True: failed[~rescued], False: np.flatnonzero(leaving)}
+        for has_failed, rows in closing.items():
+            for row in rows:
+                self.agents.pop(int(row)).close(failed=has_failed, displace=False)
+        self.model.pathway.displace_residents_of(np.concatenate(list(closing.values())))
 
     def plan_entries(self) -> None:
         """Investors plan new providers where expected margins beat the hurdle, more in

@@ -246,11 +246,15 @@ class Pathway:
                                           p["pathway.nursing_share_of_critical"])
         r.since[moving] = m.week
 
-    def displace_residents_of(self, row: int) -> None:
-        """A provider closed: its residents wait, first in line, for the council to re-place
-        them (Care Act s48), keeping their funding. Nobody disappears."""
-        r = self.r
-        gone = np.flatnonzero(r.provider == row)
+    def displace_residents_of(self, rows) -> None:
+        """Providers closed (their rows): their residents wait, first in line, for the
+        council to re-place them (Care Act s48), keeping their funding. Nobody
+        disappears."""
+        r, rows = self.r, np.asarray(rows)
+        if rows.size == 0:
+            return
+        gone = np.flatnonzero(r.provider == rows[0] if rows.size == 1 else
+                              np.isin(r.provider, rows))
         r.provider[gone] = NO_PROVIDER
         r.status[gone] = Status.COMMUNITY
         r.displaced[gone] = True

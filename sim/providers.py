@@ -94,13 +94,16 @@ class Provider(mesa.Agent):
     def is_open(self) -> bool:
         return bool(self.model.providers.open[self.row])
 
-    def close(self, failed: bool) -> None:
-        """Leave the market: residents are re-placed by the council (Care Act s48)."""
+    def close(self, failed: bool, displace: bool = True) -> None:
+        """Leave the market: residents are re-placed by the council (Care Act s48), here
+        unless ``displace`` is false (the caller displaces the residents of several
+        closing providers at once)."""
         table = self.model.providers
         table.open[self.row] = False
         table.closed_week[self.row] = self.model.week
         table.block_reserved[self.row] = 0.0
-        self.model.pathway.displace_residents_of(self.row)
+        if displace:
+            self.model.pathway.displace_residents_of([self.row])
         self.model.market.record_exit(failed)
         self.remove()
 
