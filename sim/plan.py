@@ -21,6 +21,7 @@ from . import parameters as parameters_module
 from .calendar import WEEKS_PER_YEAR, run_end, week_dates
 from .errors import InputError, Problem
 from .parameters import Parameters, load_parameters, parse_assignment
+from .regions import is_region_folder, shipped_region
 from .runner import scenario_digest
 from .scenario import Scenario, load_scenarios, scenario_files
 from .sweep import OPTION, sweep_scenarios
@@ -90,7 +91,8 @@ class RunPlan:
         for text in self.sweep_texts:
             args += ["--sweep", text]
         if self.params_dir.resolve() != Path(parameters_module.DEFAULT_PARAMS_DIR).resolve():
-            args += ["--params", str(self.params_dir)]
+            region = shipped_region(self.params_dir)
+            args += ["--region", region] if region else ["--params", str(self.params_dir)]
         return shlex.join(args + ["--out", str(self.out)])
 
 
@@ -99,8 +101,12 @@ def _number(value: float) -> str:
 
 
 def parameter_files(params_dir: Path) -> list[Path]:
-    """The parameter files in a folder, in load order."""
-    return sorted(Path(params_dir).glob("*.yaml"))
+    """The parameter files in a folder, in load order (a region preset's after the
+    package's defaults, which it lies over)."""
+    files = sorted(Path(params_dir).glob("*.yaml"))
+    if is_region_folder(params_dir):
+        return [*parameter_files(parameters_module.DEFAULT_PARAMS_DIR), *files]
+    return files
 
 
 def plan_run(targets: Sequence[str | Path], *, reps: int = DEFAULT_REPS,

@@ -57,6 +57,13 @@ def region_names() -> list[str]:
     return sorted(d.name for d in REGIONS_DIR.iterdir() if is_region_folder(d))
 
 
+def shipped_region(folder: Path | str) -> str | None:
+    """The name of a shipped preset if ``folder`` is one (else None)."""
+    folder = Path(folder).resolve()
+    return folder.name if folder.parent == REGIONS_DIR.resolve() and \
+        folder.name in region_names() else None
+
+
 def region_folder(region: str | Path) -> Path:
     """The folder of a region given by name (a shipped preset) or as a folder.
 
