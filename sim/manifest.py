@@ -15,6 +15,7 @@ import shlex
 import subprocess
 import sys
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +42,12 @@ def caremarket_version() -> str:
         return "unknown"
 
 
-def versions() -> dict[str, str | None]:
-    """Versions of caremarket, Python and the libraries that shape results."""
+def versions(extra: Sequence[str] = ()) -> dict[str, str | None]:
+    """Versions of caremarket, Python and the libraries that shape results (and of the
+    ``extra`` libraries named)."""
     found: dict[str, str | None] = {"caremarket": caremarket_version(),
                                     "python": platform.python_version()}
-    for name in LIBRARIES:
+    for name in (*LIBRARIES, *extra):
         try:
             found[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:

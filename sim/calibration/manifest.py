@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import time
 from collections.abc import Sequence
@@ -28,13 +27,7 @@ REPRODUCIBILITY = (
 
 def library_versions() -> dict[str, str | None]:
     """``sim.manifest.versions()`` and the versions of pyabc and SALib."""
-    found = versions()
-    for name in LIBRARIES:
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            found[name] = None
-    return found
+    return versions(LIBRARIES)
 
 
 def start_manifest(plan: CalibrationPlan, folder: Path, command: Sequence[str]) -> dict:
