@@ -272,15 +272,25 @@ def _out_problems(out: Path) -> list[Problem]:
     return []
 
 
-def check_resume(plan: RunPlan) -> None:
-    manifest_path = plan.resume / MANIFEST
-    if not manifest_path.is_file():
-        raise InputError(Problem("--resume", "", f"{plan.resume} is not a run folder "
-                                 f"(no {MANIFEST})"))
+def read_manifest(folder: Path, option: str, kind: str, hint: str = "") -> dict:
+    """The manifest of a ``kind`` folder (``run``, ``calibration``) given with ``option``.
+
+    Raises:
+        InputError: the folder has no manifest (with ``hint`` on what to give), or it
+            cannot be read.
+    """
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        raise InputError(Problem(option, "", f"{folder} is not a {kind} folder (no "
+                                 f"{MANIFEST}){'; ' + hint if hint else ''}"))
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputError(Problem(str(manifest_path), "", f"cannot read: {exc}")) from None
+        raise InputError(Problem(str(path), "", f"cannot read: {exc}")) from None
+
+
+def check_resume(plan: RunPlan) -> None:
+    manifest = read_manifest(plan.resume, "--resume", "run")
     if manifest.get("inputs_key") != plan.inputs_key:
         raise InputError(Problem("--resume", "", f"{plan.resume} was made from other inputs "
                                  "(parameters, scenarios, seed, reps, years or scale differ); "

@@ -12,7 +12,8 @@ from typing import Any
 
 from ..fileio import write_json
 from ..manifest import git_info, input_hashes, now, versions
-from .plan import MANIFEST, CalibrationPlan
+from ..plan import MANIFEST
+from .plan import CalibrationPlan
 
 #: Libraries that shape a calibration's or a sensitivity analysis's results.
 LIBRARIES = ("pyabc", "SALib")

@@ -16,7 +16,12 @@ from ..calendar import WEEKS_PER_YEAR
 from ..errors import InputError, Problem
 from ..fileio import sha256_file
 from ..parameters import Parameters, load_parameters
-from ..plan import parameter_files, scale_problems, whole_problems
+from ..plan import (
+    parameter_files,
+    read_manifest,
+    scale_problems,
+    whole_problems,
+)
 from .space import Space, build_space, parse_paths, read_paths_file
 from .targets import Targets, load_targets
 
@@ -31,7 +36,6 @@ EPSILON_QUANTILE = 0.5
 DEFAULT_SCALE = 0.1
 DEFAULT_SEED = 20250401
 DEFAULT_OUT = Path("results") / "calibrations"
-MANIFEST = "manifest.json"
 DB_FILE = "abc.db"  # pyabc's database of a calibration folder
 
 
@@ -205,14 +209,7 @@ def check_resume(plan: CalibrationPlan) -> None:
     Raises:
         InputError: it is not, saying what differs or how to rerun it.
     """
-    manifest_path = plan.resume / MANIFEST
-    if not manifest_path.is_file():
-        raise InputError(Problem("--resume", "", f"{plan.resume} is not a calibration folder "
-                                 f"(no {MANIFEST})"))
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(Problem(str(manifest_path), "", f"cannot read: {exc}")) from None
+    manifest = read_manifest(plan.resume, "--resume", "calibration")
     if manifest.get("kind") != "calibration":
         raise InputError(Problem("--resume", "", f"{plan.resume} is not a calibration folder"))
     if manifest.get("inputs_key") != plan.inputs_key:

@@ -26,10 +26,9 @@ import pandas as pd
 from ..errors import InputError, Problem
 from ..fileio import sha256_file
 from ..parameters import Parameters
-from ..plan import RunPlan, check_resume
+from ..plan import MANIFEST, RunPlan, check_resume, read_manifest
 from .space import Space, why_fixed
 
-MANIFEST = "manifest.json"
 POSTERIOR = "posterior.csv"
 OPTION = "--posterior"
 #: Spawn key that separates posterior draws from the replications' model seeds.
@@ -86,14 +85,8 @@ def read_posterior(folder: Path | str, params: Parameters) -> Posterior:
 
 
 def _manifest(folder: Path) -> dict:
-    path = folder / MANIFEST
-    if not path.is_file():
-        raise InputError(Problem(OPTION, "", f"{folder} is not a calibration folder (no "
-                                 f"{MANIFEST}); give a folder written by caremarket calibrate"))
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(Problem(str(path), "", f"cannot read: {exc}")) from None
+    manifest = read_manifest(folder, OPTION, "calibration",
+                             hint="give a folder written by caremarket calibrate")
     if manifest.get("kind") != "calibration":
         raise InputError(Problem(OPTION, "", f"{folder} is not a calibration folder"))
     if manifest.get("status") != "completed":
