@@ -5,8 +5,10 @@ capacity first, then spot (at a premium), among providers that accept its fee, r
 quality and distance; self-funders choose by quality, distance and price. Providers near a
 border are reachable from several councils' districts: they take a council's placement
 against that council's fee, and a council's framework and block contracts hold only in its
-own area (elsewhere it buys spot). Decisions are sequential (each takes a place), so they
-run over the few hundred people who need them each week.
+own area (elsewhere it buys spot). Decisions are sequential (each takes a place, in order
+of priority), but places are only taken during a week, so everyone's best choice is found
+at once at the start of the week and only re-made at a person's turn if that place has gone
+meanwhile: the same choices as one person at a time, at a fraction of the cost.
 """
 
 from __future__ import annotations
