@@ -134,6 +134,41 @@ def _region_folder(region: str, params_dir: str | None) -> str:
     return str(region_folder(region))
 
 
+def executor_options(function: Callable) -> Callable:
+    """``--executor local|dask`` and ``--address``: where the jobs run. The command gets
+    ``executor_for(jobs)``, a context manager that yields the executor (None: the local
+    pool) and, for Dask, starts and stops a local cluster or connects to ``--address``."""
+
+    @functools.wraps(function)
+    def with_executor(*args: Any, executor_kind: str = "local", address: str | None = None,
+                      **kwargs: Any) -> Any:
+        if address is not None and executor_kind != "dask":
+            raise click.UsageError("--address needs --executor dask (it is the address of "
+                                   "a Dask scheduler, e.g. tcp://HOST:8786)")
+        kwargs["executor_for"] = functools.partial(_open_executor, executor_kind, address)
+        return function(*args, **kwargs)
+
+    with_executor = click.option(
+        "--address", default=None, metavar="tcp://HOST:PORT",
+        help="A running Dask scheduler to send the jobs to (with --executor dask); its "
+             "workers need this caremarket version [default: start a local cluster of "
+             "--jobs workers].")(with_executor)
+    return click.option(
+        "--executor", "executor_kind", type=click.Choice(["local", "dask"]), default="local",
+        show_default=True,
+        help="Where jobs run: local processes, or a Dask cluster (results are identical)."
+    )(with_executor)
+
+
+def _open_executor(kind: str, address: str | None, jobs: int) -> Any:
+    from sim.executors import open_executor
+
+    if kind == "dask":
+        click.echo(f"Connecting to the Dask scheduler at {address}" if address else
+                   f"Starting a local Dask cluster of {jobs} worker processes", err=True)
+    return open_executor(kind, address, jobs)
+
+
 def years_option(function: Callable) -> Callable:
     """``--years``: the horizon (default: the parameter run.horizon_years)."""
     return click.option("--years", type=int, default=None,
@@ -211,6 +246,7 @@ def main() -> None:
               help="Skip the figures and report.html (rebuild them later with `caremarket "
                    "plot` and `caremarket report`).")
 @excel_option
+@executor_options
 @region_option
 @params_option
 @debug_option
@@ -218,7 +254,7 @@ def main() -> None:
 def run(ctx: click.Context, targets: tuple[str, ...], reps: int, years: int | None,
         seed: int, jobs: int, out: str, scale: float, sets: tuple[str, ...],
         sweeps: tuple[str, ...], resume: str | None, posterior: str | None, no_report: bool,
-        excel: bool, params_dir: str | None) -> None:
+        excel: bool, params_dir: str | None, executor_for: Callable) -> None:
     """Run scenarios against the baseline and write a results folder.
 
     SCENARIO_OR_FOLDER: scenario files, or folders meaning every *.yaml in them (optional
@@ -239,25 +275,28 @@ def run(ctx: click.Context, targets: tuple[str, ...], reps: int, years: int | No
         from sim.calibration.posterior import with_posterior
 
         plan = with_posterior(plan, posterior, resume=resume)
-    run_dir = open_run_dir(plan)
-    click.echo(f"Running {len(plan.scenarios)} scenarios x {plan.reps} replications, "
-               f"{_number(plan.years)} years from {plan.start} (scale {plan.scale:g}, "
-               f"{plan.jobs} worker{'s' if plan.jobs > 1 else ''}) into {run_dir}", err=True)
-    command = ["caremarket", *ctx.meta.get(_ARGV, [])]
-    with ProgressBar(len(plan.scenarios) * plan.reps) as progress:
-        try:
-            execute(plan, command, progress=progress, run_dir=run_dir)
-        except KeyboardInterrupt:
-            from sim.calibration.posterior import reproduce
+    with executor_for(plan.jobs) as executor:
+        run_dir = open_run_dir(plan)
+        click.echo(f"Running {len(plan.scenarios)} scenarios x {plan.reps} replications, "
+                   f"{_number(plan.years)} years from {plan.start} (scale {plan.scale:g}, "
+                   f"{plan.jobs} worker{'s' if plan.jobs > 1 else ''}) into {run_dir}",
+                   err=True)
+        command = ["caremarket", *ctx.meta.get(_ARGV, [])]
+        with ProgressBar(len(plan.scenarios) * plan.reps) as progress:
+            try:
+                execute(plan, command, executor=executor, progress=progress,
+                        run_dir=run_dir)
+            except KeyboardInterrupt:
+                from sim.calibration.posterior import reproduce
 
-            click.echo(f"\nInterrupted. Finished jobs are kept in {run_dir}; complete the "
-                       f"run with:\n  {reproduce(plan)} --resume {shlex.quote(str(run_dir))}",
-                       err=True)
-            ctx.exit(INTERRUPTED_EXIT_CODE)
-        except JobFailedError:
-            click.echo(f"The run failed; {run_dir / 'manifest.json'} records what ran.",
-                       err=True)
-            raise
+                click.echo(f"\nInterrupted. Finished jobs are kept in {run_dir}; complete "
+                           f"the run with:\n  {reproduce(plan)} --resume "
+                           f"{shlex.quote(str(run_dir))}", err=True)
+                ctx.exit(INTERRUPTED_EXIT_CODE)
+            except JobFailedError:
+                click.echo(f"The run failed; {run_dir / 'manifest.json'} records what ran.",
+                           err=True)
+                raise
     if not no_report:
         _write_figures_and_report(run_dir)
     if excel:
@@ -707,13 +746,14 @@ def params_dir_option(function: Callable) -> Callable:
 @click.option("--resume", type=click.Path(file_okay=False), default=None,
               help="Continue a stopped calibration folder (same inputs) from its last "
                    "finished generation.")
+@executor_options
 @params_dir_option
 @debug_option
 @click.pass_context
 def calibrate(ctx: click.Context, targets_file: str, param_paths: str | None,
               params_file: str | None, particles: int, generations: int, jobs: int,
               out: str, scale: float, years: float | None, seed: int, resume: str | None,
-              params_dir: str | None) -> None:
+              params_dir: str | None, executor_for: Callable) -> None:
     """Fit parameters to a council's own figures (ABC-SMC with pyabc).
 
     TARGETS: a targets file (calibration/*.yaml): observed figures with their periods,
@@ -732,19 +772,21 @@ def calibrate(ctx: click.Context, targets_file: str, param_paths: str | None,
     from sim.calibration.abc import calibrate as run_calibration
     from sim.calibration.abc import open_folder
 
-    folder = open_folder(plan)
-    click.echo(f"Calibrating {len(plan.space)} parameters to {len(plan.targets.fitted)} "
-               f"targets of {plan.targets.file}: {plan.particles} particles, "
-               f"{plan.generations} generations, {plan.weeks} weeks at scale {plan.scale:g}, "
-               f"{plan.jobs} worker{'s' if plan.jobs > 1 else ''}, into {folder}", err=True)
-    try:
-        run_calibration(plan, ["caremarket", *ctx.meta.get(_ARGV, [])],
-                        progress=_generation_line, folder=folder)
-    except KeyboardInterrupt:
-        click.echo(f"\nInterrupted. Finished generations are kept in {folder}; continue "
-                   f"with:\n  {plan.reproduce()} --resume {shlex.quote(str(folder))}",
-                   err=True)
-        ctx.exit(INTERRUPTED_EXIT_CODE)
+    with executor_for(plan.jobs) as executor:
+        folder = open_folder(plan)
+        click.echo(f"Calibrating {len(plan.space)} parameters to {len(plan.targets.fitted)} "
+                   f"targets of {plan.targets.file}: {plan.particles} particles, "
+                   f"{plan.generations} generations, {plan.weeks} weeks at scale "
+                   f"{plan.scale:g}, {plan.jobs} worker{'s' if plan.jobs > 1 else ''}, into "
+                   f"{folder}", err=True)
+        try:
+            run_calibration(plan, ["caremarket", *ctx.meta.get(_ARGV, [])],
+                            executor=executor, progress=_generation_line, folder=folder)
+        except KeyboardInterrupt:
+            click.echo(f"\nInterrupted. Finished generations are kept in {folder}; continue "
+                       f"with:\n  {plan.reproduce()} --resume {shlex.quote(str(folder))}",
+                       err=True)
+            ctx.exit(INTERRUPTED_EXIT_CODE)
     _print_calibration(folder)
     click.echo(f"Calibration: {folder}")
     click.echo(f"Elapsed: {time.perf_counter() - started:.1f} s")
@@ -793,13 +835,14 @@ def _print_calibration(folder: Any) -> None:
               help="Worker processes.")
 @click.option("--out", default=SENSITIVITY_OUT, show_default=True, type=click.Path(),
               help="Folder that receives the analysis folder <out>/<id>/.")
+@executor_options
 @params_dir_option
 @debug_option
 @click.pass_context
 def sensitivity(ctx: click.Context, method: str, metrics: str | None, scenario: str | None,
                 param_paths: str | None, params_file: str | None, n: int | None,
                 years: float, scale: float, seed: int, jobs: int, out: str,
-                params_dir: str | None) -> None:
+                params_dir: str | None, executor_for: Callable) -> None:
     """Which parameters matter: global sensitivity analysis with SALib.
 
     Varies parameters over their plausible ranges and writes indices.csv (indices with
@@ -818,9 +861,9 @@ def sensitivity(ctx: click.Context, method: str, metrics: str | None, scenario: 
     click.echo(f"Sensitivity ({plan.method}, n {plan.n}): {len(plan.space)} parameters, "
                f"{plan.runs} runs of {_number(plan.weeks / 52)} years at scale {plan.scale:g} "
                f"on {plan.jobs} worker{'s' if plan.jobs > 1 else ''}", err=True)
-    with ProgressBar(plan.runs) as progress:
+    with executor_for(plan.jobs) as executor, ProgressBar(plan.runs) as progress:
         folder = run_sensitivity(plan, ["caremarket", *ctx.meta.get(_ARGV, [])],
-                                 progress=progress)
+                                 executor=executor, progress=progress)
     click.echo((folder / "summary.txt").read_text(encoding="utf-8"))
     click.echo(f"Sensitivity: {folder}")
     click.echo(f"Elapsed: {time.perf_counter() - started:.1f} s")

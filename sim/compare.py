@@ -63,7 +63,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import yaml
 
 from . import parameters as parameters_module
 from .calendar import week_dates
@@ -71,6 +70,7 @@ from .errors import InputError, Problem
 from .manifest import now, write_manifest
 from .metrics import METRICS, Metric
 from .summary import PERIOD_ALL, PERIOD_DISCOUNTED, Periods, paired_deltas, summarise
+from .yamlio import load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +345,7 @@ def _documents(scenarios_dir: Path, names: Sequence[str]) -> list[dict]:
     documents = []
     for name in names:
         path = scenarios_dir / f"{name}.yaml"
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        document = load_yaml(path) if path.is_file() else {}
         documents.append(document if isinstance(document, dict) else {})
     return documents
 

@@ -1,8 +1,8 @@
 """Provenance of a run: versions, git commit, input hashes, and the manifest document.
 
 A results folder without its manifest cannot be trusted or reproduced; the manifest is
-written first (status ``running``) and rewritten when the run ends (``completed`` or
-``failed``, with the error).
+written first (status ``running``, every job ``pending``), rewritten as jobs finish, and
+when the run ends (``completed`` or ``failed``, with the error).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 from .fileio import plain, sha256_file, write_json
 from .plan import MANIFEST, RunPlan
+from .runner import replication_seeds
 
 PACKAGE = "caremarket"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -122,14 +123,24 @@ def new_manifest(plan: RunPlan, run_id: str, command: list[str]) -> dict[str, An
         "scale": plan.scale,
         "jobs_workers": plan.jobs,
         "scenarios": [s.name for s in plan.scenarios],
-        "jobs": [{"scenario": s.name, "rep": rep, "status": "pending"}
-                 for rep in range(plan.reps) for s in plan.scenarios],
+        "jobs": job_records(plan),
         "python_executable": sys.executable,
         "pid": os.getpid(),
     }
     if hasattr(plan.params, "posterior"):  # caremarket run --posterior
         _record_posterior(manifest, plan)
     return manifest
+
+
+def job_records(plan: RunPlan) -> list[dict[str, Any]]:
+    """A ``pending`` record of each job, in job order (replication, then scenario), with
+    the seed that reproduces it: ``SeedSequence(entropy, spawn_key=spawn_key)``."""
+    return [{"scenario": s.name, "rep": rep,
+             "seed": {"entropy": seed.entropy, "spawn_key": list(seed.spawn_key)},
+             "state": "pending", "elapsed_s": None, "file": None, "error": None,
+             "traceback": None}
+            for rep, seed in enumerate(replication_seeds(plan.seed, plan.reps))
+            for s in plan.scenarios]
 
 
 def _record_posterior(manifest: dict[str, Any], plan: RunPlan) -> None:

@@ -30,6 +30,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ import numpy as np
 from .dims import FIXED_DIMS
 from .errors import InputError, Problem
 from .regions import REGION_FILE, is_region_folder, read_region
-from .yamlio import load_yaml
+from .yamlio import load_yaml, parse_yaml
 
 DEFAULT_PARAMS_DIR = Path(__file__).parent / "params"
 #: Label lists whose length sizes a dimension (a region of one council when absent).
@@ -77,6 +78,9 @@ UNIT_RULES: dict[str, tuple[str, float | None, float | None]] = {
     "label": ("label", None, None),
     "date": ("date", None, None),
 }
+
+#: The dates a ``date`` parameter may take (runs of a century fit in the calendar).
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
 
 LEAF_KEYS = {
     "value", "unit", "description", "source", "status", "reason", "range", "range_scale",
@@ -217,7 +221,7 @@ def _coerce_per_council(spec: ParamSpec, kind: str, low, high, raw: Any, council
         if len(raw) != councils:
             raise ValueError(f"expected a number for every council, or a list of {councils} "
                              f"(one per council in county.councils), got {len(raw)} values: "
-                             f"{raw!r}")
+                             f"{_short(raw)}")
         items = [_coerce_scalar(spec, kind, low, high, x) for x in raw]
         return np.array(items, dtype=float if kind == "number" else None)
     return _coerce_scalar(spec, kind, low, high, raw)
@@ -244,7 +248,7 @@ def _coerce_plain(spec: ParamSpec, kind: str, low, high, raw: Any,
             arr = None
         if arr is None or arr.shape != shape:
             raise ValueError(f"expected a list shaped {_shape_words(spec.dims, shape)}, "
-                             f"got {raw!r}")
+                             f"got {_short(raw)}")
         items = [_coerce_scalar(spec, kind, low, high, x) for x in arr.ravel()]
         if kind == "label":
             return tuple(items)
@@ -264,29 +268,40 @@ def _coerce_scalar(spec: ParamSpec, kind: str, low, high, raw: Any) -> Any:
     unit = spec.unit
     if kind == "flag":
         if not isinstance(raw, bool):
-            raise ValueError(f"expected true or false ({unit}), got {raw!r}")
+            raise ValueError(f"expected true or false ({unit}), got {_short(raw)}")
         return raw
     if kind == "label":
         if not isinstance(raw, str):
-            raise ValueError(f"expected text, got {raw!r}")
+            raise ValueError(f"expected text, got {_short(raw)}")
         return raw
     if kind == "date":
-        if isinstance(raw, dt.date):
-            return raw
+        if isinstance(raw, dt.datetime):
+            raise ValueError(f"expected a date like 2025-04-01 (no time of day), got "
+                             f"{_short(raw)}")
         try:
-            return dt.date.fromisoformat(str(raw))
+            day = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
         except ValueError:
-            raise ValueError(f"expected a date like 2025-04-01, got {raw!r}") from None
+            raise ValueError(f"expected a date like 2025-04-01, got {_short(raw)}") from None
+        if not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+            raise ValueError(f"expected a date from {DATE_RANGE[0]} to {DATE_RANGE[1]}, got "
+                             f"{day}")
+        return day
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        raise ValueError(f"expected a number in {unit}, got {raw!r}")
+        hint = " (YAML reads 1e3 as text: write 1000 or 1.0e+3)" \
+            if isinstance(raw, str) and _looks_numeric(raw) else ""
+        raise ValueError(f"expected a number in {unit}, got {_short(raw)}{hint}")
+    try:
+        finite = math.isfinite(raw)
+    except OverflowError:  # an int beyond a float's range
+        finite = False
+    if not finite:
+        raise ValueError(f"expected a finite number in {unit}, got {_short(raw)}")
     if kind == "int" and int(raw) != raw:
-        raise ValueError(f"expected a whole {unit}, got {raw!r}")
+        raise ValueError(f"expected a whole {unit}, got {_short(raw)}")
     value = int(raw) if kind == "int" else float(raw)
-    if not np.isfinite(value):
-        raise ValueError(f"expected a finite number in {unit}, got {raw!r}")
     if low is not None and value < low or high is not None and value > high:
         bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ValueError(f"{unit} must be {bounds}, got {raw!r}")
+        raise ValueError(f"{unit} must be {bounds}, got {_short(raw)}")
     return value
 
 
@@ -476,8 +491,6 @@ def _make_spec(path: str, leaf: dict, file: str, dim_sizes: dict, problems: list
 
 def parse_assignment(text: str, params: Parameters, where: str = "--set") -> tuple[str, Any]:
     """Parse ``path=value`` (value as YAML) into a checked (path, value) pair."""
-    import yaml
-
     if "=" not in text:
         raise InputError(Problem(where, text, "expected path=value, e.g. "
                                  "commissioner.fee_homecare_hourly=26.5"))
@@ -485,8 +498,24 @@ def parse_assignment(text: str, params: Parameters, where: str = "--set") -> tup
     if path not in params:
         raise InputError(Problem(where, path, f"unknown parameter; {params.suggest(path)}"))
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
-        raise InputError(Problem(where, path, f"cannot read value {raw!r}")) from None
+        value = parse_yaml(raw, where)
+    except InputError as exc:
+        reason = exc.problems[0].message
+        raise InputError(Problem(where, path, f"cannot read value {_short(raw)}: "
+                                 f"{reason}")) from None
     return path, params.check_value(path, value, where, path)
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters for error messages."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 

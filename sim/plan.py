@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import shlex
 from collections.abc import Sequence
@@ -20,9 +21,10 @@ from typing import Any
 from . import parameters as parameters_module
 from .calendar import WEEKS_PER_YEAR, run_end, week_dates
 from .errors import InputError, Problem
+from .fileio import child_path
 from .parameters import Parameters, load_parameters, parse_assignment
 from .regions import is_region_folder, shipped_region
-from .runner import scenario_digest
+from .runner import job_file, scenario_digest
 from .scenario import Scenario, load_scenarios, scenario_files
 from .sweep import OPTION, sweep_scenarios
 
@@ -33,6 +35,8 @@ DEFAULT_OUT = Path("results")
 START_DATE_PARAM = "run.start_date"
 HORIZON_PARAM = "run.horizon_years"
 MANIFEST = "manifest.json"
+#: The longest run accepted (years): beyond it dates leave the calendar the model knows.
+MAX_YEARS = 100
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,7 @@ def plan_run(targets: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
     weeks = int(round(years * WEEKS_PER_YEAR))
     files, scenarios = _scenarios(targets, params, weeks, problems)
     scenarios += _sweep_points(sweeps, params, scenarios, problems)
+    problems += _file_name_problems(scenarios, reps)
     problems += _out_problems(Path(out))
     if problems:
         raise InputError(problems)
@@ -187,18 +192,20 @@ def whole_problems(option: str, value: Any, low: int = 1) -> list[Problem]:
 
 def scale_problems(option: str, value: Any) -> list[Problem]:
     """A problem naming ``option`` unless ``value`` is a number above 0."""
-    if not isinstance(value, bool) and isinstance(value, (int, float)) and value > 0:
+    if (not isinstance(value, bool) and isinstance(value, (int, float)) and value > 0
+            and math.isfinite(value)):
         return []
     return [Problem(option, "", "must be above 0 (e.g. 0.1 simulates a tenth of the county), "
                     f"got {value!r}")]
 
 
 def _years_problems(years: Any) -> list[Problem]:
-    """A problem unless ``years`` is None (the default horizon) or a number of at least 1."""
+    """A problem unless ``years`` is None (the default horizon) or a number from 1 to
+    ``MAX_YEARS``."""
     if years is None or (not isinstance(years, bool) and isinstance(years, (int, float))
-                         and years >= 1):
+                         and 1 <= years <= MAX_YEARS):
         return []
-    return [Problem("--years", "", f"must be at least 1 year, got {years!r}")]
+    return [Problem("--years", "", f"must be from 1 to {MAX_YEARS} years, got {years!r}")]
 
 
 def _option_problems(reps: Any, years: Any, seed: Any, scale: Any, jobs: Any) -> list[Problem]:
@@ -260,6 +267,23 @@ def _sweep_points(sweeps: Sequence[str], params: Parameters, scenarios: list[Sce
     return points
 
 
+def _file_name_problems(scenarios: list[Scenario], reps: Any) -> list[Problem]:
+    """A problem for each scenario whose name cannot name its files in the run folder
+    (``jobs/<name>__r<rep>.npz``, ``scenarios/<name>.yaml``)."""
+    last_rep = max(reps - 1, 0) if isinstance(reps, int) else 0
+    problems = []
+    for scenario in scenarios:
+        try:
+            job_file(".", scenario.name, last_rep)
+            child_path(".", f"{scenario.name}.yaml")
+        except ValueError:
+            problems.append(Problem(scenario.file or "scenario", "name",
+                                    f"{scenario.name[:60]!r} cannot name a file in the run "
+                                    "folder; use letters, digits and underscores (a shorter "
+                                    "name)"))
+    return problems
+
+
 def _out_problems(out: Path) -> list[Problem]:
     if out.exists() and not out.is_dir():
         return [Problem("--out", "", f"{out} is a file; give a folder for results "
@@ -284,9 +308,13 @@ def read_manifest(folder: Path, option: str, kind: str, hint: str = "") -> dict:
         raise InputError(Problem(option, "", f"{folder} is not a {kind} folder (no "
                                  f"{MANIFEST}){'; ' + hint if hint else ''}"))
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(Problem(str(path), "", f"cannot read: {exc}")) from None
+    if not isinstance(manifest, dict):
+        raise InputError(Problem(str(path), "", f"not a {kind} manifest (expected a JSON "
+                                 "object)"))
+    return manifest
 
 
 def check_resume(plan: RunPlan) -> None:

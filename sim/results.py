@@ -3,7 +3,10 @@
 Layout::
 
     manifest.json        status (running -> completed | failed), command, versions, git
-                         commit, parameter fingerprint, input hashes, seeds, per-job status
+                         commit, parameter fingerprint, input hashes, seeds, and each job's
+                         seed and state (pending, done, reused, failed with its error),
+                         kept current as jobs finish
+    .lock                while a process writes the folder (``sim.fileio.FolderLock``)
     scenarios/           each resolved scenario as YAML, and parameters.json (all values)
     jobs/                one .npz per (scenario, replication): weekly metrics, county,
                          by district and by council, unscaled
@@ -20,6 +23,10 @@ Values in ``timeseries.parquet``, ``by_district.parquet``, ``by_council.parquet`
 ``summary.csv``, ``deltas.csv`` and ``decision.csv`` are for the whole county (the region):
 extensive metrics of a run at ``scale`` are divided by ``scale``.
 ``caremarket compare`` (``sim.compare.compare_run``) rebuilds the last three.
+
+A job that fails stops no other; the run then ends ``failed`` without the tables above (they
+need every job), and ``--resume`` runs only the failed or missing jobs. One process at a
+time writes a folder: a second ``--resume`` of it is refused while the first runs.
 """
 
 from __future__ import annotations
@@ -44,11 +51,31 @@ import yaml
 from .calendar import week_financial_year
 from .compare import Appraisal, Comparison, compare
 from .errors import InputError, Problem
-from .fileio import atomic_path, plain, write_json, write_text
+from .executors import describe_executor
+from .fileio import (
+    FolderBusyError,
+    FolderLock,
+    atomic_path,
+    child_path,
+    plain,
+    remove_temporary_files,
+    write_json,
+    write_text,
+)
 from .manifest import new_manifest, now, write_manifest
 from .metrics import BY_COUNCIL, BY_DISTRICT, METRICS
 from .plan import MANIFEST, RunPlan
-from .runner import Ensemble, JobFailedError, JobResult, job_file, run_ensemble
+from .runner import (
+    FAILED,
+    JOBS_FOLDER,
+    RAN,
+    REUSED,
+    Ensemble,
+    JobFailedError,
+    JobResult,
+    job_file,
+    run_ensemble,
+)
 from .scenario import Scenario
 from .summary import Periods
 
@@ -65,6 +92,12 @@ DECISION = "decision.csv"
 RUN_ID_HASH_CHARS = 6
 RUN_ID_TIME_FORMAT = "%Y%m%d-%H%M%S"
 MAX_RUN_ID_SUFFIX = 1000
+#: A job's state in the manifest, by the status of its ``JobResult``.
+JOB_STATES = {RAN: "done", REUSED: "reused", FAILED: "failed"}
+PENDING = "pending"
+#: Reused jobs are recorded in the manifest at most this often (done and failed ones at
+#: once).
+REUSED_WRITE_INTERVAL_S = 1.0
 TIMESERIES_SCHEMA = pa.schema([
     ("scenario", pa.string()), ("rep", pa.int32()), ("week", pa.int32()),
     ("date", pa.date32()), ("financial_year", pa.string()), ("metric", pa.string()),
@@ -88,7 +121,7 @@ def new_run_dir(out: Path, inputs_key: str, when: dt.datetime | None = None) -> 
     base = f"{stamp}-{inputs_key[:RUN_ID_HASH_CHARS]}"
     out.mkdir(parents=True, exist_ok=True)
     for n in range(1, MAX_RUN_ID_SUFFIX):
-        candidate = out / (base if n == 1 else f"{base}-{n}")
+        candidate = child_path(out, base if n == 1 else f"{base}-{n}")
         try:
             candidate.mkdir()
             return candidate
@@ -107,8 +140,12 @@ def execute(plan: RunPlan, command: list[str], executor: Executor | None = None,
             run_dir: Path | None = None) -> Path:
     """Run a checked plan and write its results folder.
 
-    The manifest is written first with status ``running``; when the run ends it says
-    ``completed``, or ``failed`` with the error (and the exception is re-raised).
+    The folder is locked first (``.lock``), so that no other process writes it at the same
+    time. The manifest is written with status ``running``, records each job's state as it
+    finishes, and when the run ends says ``completed``, or ``failed`` with the error (and
+    the exception is re-raised). A failed job stops no other; the run then fails with
+    ``JobFailedError``, whose message ends with the command that reruns only those jobs,
+    and the tables that need every job are not written.
 
     Args:
         plan: from ``sim.plan.plan_run`` (inputs already checked).
@@ -119,30 +156,92 @@ def execute(plan: RunPlan, command: list[str], executor: Executor | None = None,
 
     Returns:
         The run folder.
+
+    Raises:
+        InputError: another process is writing the folder (nothing is written).
+        JobFailedError: jobs failed; every other job ran.
     """
     run_dir = run_dir or open_run_dir(plan)
+    lock = FolderLock(run_dir)
+    try:
+        lock.acquire()
+    except FolderBusyError as exc:
+        raise InputError(Problem("--resume" if plan.resume else "--out", "", str(exc))) from None
+    try:
+        _execute(plan, command, executor, progress, run_dir)
+    finally:
+        lock.release()
+    return run_dir
+
+
+def _execute(plan: RunPlan, command: list[str], executor: Executor | None,
+             progress: Callable[[int, int], None] | None, run_dir: Path) -> None:
     manifest = new_manifest(plan, run_dir.name, command)
+    manifest["executor"] = describe_executor(executor, plan.jobs)
     if plan.resume is not None:
         manifest["created"] = _previous(run_dir).get("created", manifest["created"])
         manifest["resumed"] = now()
+        _remove_leftovers(run_dir)
     write_manifest(run_dir, manifest)
+    jobs = JobLog(run_dir, manifest)
     started = time.perf_counter()
-    ensemble = None
     try:
         write_inputs(run_dir, plan)
         ensemble = run_ensemble(plan.scenarios, plan.params, plan.reps, plan.seed, plan.weeks,
                                 plan.scale, executor=executor, jobs=plan.jobs, run_dir=run_dir,
-                                progress=progress)
+                                progress=progress, on_job=jobs.record)
         comparison = write_outputs(run_dir, ensemble, plan.dates, Appraisal.of(plan.params))
         write_by_district(run_dir, ensemble, plan.dates, plan.params["county.districts"])
         write_by_council(run_dir, ensemble, plan.dates, plan.params["county.councils"])
         manifest["comparison"] = comparison.record(command)
     except BaseException as exc:
-        results = ensemble.results if ensemble else getattr(exc, "results", {})
-        _finish(manifest, run_dir, started, results, exc)
+        if isinstance(exc, JobFailedError):
+            exc.rerun = f"{manifest['reproduce']} --resume {shlex.quote(str(run_dir))}"
+        _finish(manifest, run_dir, started, exc)
         raise
-    _finish(manifest, run_dir, started, ensemble.results, None)
-    return run_dir
+    _finish(manifest, run_dir, started, None)
+
+
+class JobLog:
+    """Keeps the manifest's job records current: each job's state, seconds, file, and a
+    failed job's error and traceback. The manifest is rewritten atomically as each job
+    finishes (reused jobs, known at the start, at most every ``REUSED_WRITE_INTERVAL_S``),
+    so it can be read at any moment, even after the process is killed."""
+
+    def __init__(self, run_dir: Path, manifest: dict[str, Any]):
+        self.run_dir, self.manifest = run_dir, manifest
+        self.records = {(job["scenario"], job["rep"]): job for job in manifest["jobs"]}
+        self._written = time.monotonic()
+
+    def record(self, result: JobResult) -> None:
+        """Record a job's result, and write the manifest."""
+        self.records[(result.scenario, result.rep)].update(
+            state=JOB_STATES[result.status], elapsed_s=round(result.elapsed_s, 3),
+            file=_relative(self.run_dir, result.path), error=result.error,
+            traceback=result.traceback)
+        if (result.status != REUSED
+                or time.monotonic() - self._written >= REUSED_WRITE_INTERVAL_S):
+            self.write()
+
+    def write(self) -> None:
+        """Write the manifest now."""
+        write_manifest(self.run_dir, self.manifest)
+        self._written = time.monotonic()
+
+
+def _relative(run_dir: Path, path: Path | None) -> str | None:
+    return None if path is None else Path(path).relative_to(run_dir).as_posix()
+
+
+def _remove_leftovers(run_dir: Path) -> None:
+    """Remove the temporary files of writes cut short when an earlier run was killed."""
+    removed = [*remove_temporary_files(run_dir / JOBS_FOLDER),
+               *remove_temporary_files(run_dir / SCENARIOS_FOLDER)]
+    for name in (MANIFEST, TIMESERIES, BY_DISTRICT_FILE, BY_COUNCIL_FILE, SUMMARY, DELTAS,
+                 DECISION):
+        removed += remove_temporary_files(run_dir, name)
+    if removed:
+        log.info("removed %d temporary files left in %s", len(removed), run_dir)
 
 
 def _previous(run_dir: Path) -> dict[str, Any]:
@@ -153,22 +252,15 @@ def _previous(run_dir: Path) -> dict[str, Any]:
 
 
 def _finish(manifest: dict[str, Any], run_dir: Path, started: float,
-            results: dict[tuple[str, int], JobResult], error: BaseException | None) -> None:
+            error: BaseException | None) -> None:
     manifest["status"] = "completed" if error is None else "failed"
     manifest["error"] = _describe(error)
     manifest["finished"] = now()
     manifest["elapsed_s"] = round(time.perf_counter() - started, 3)
-    failed = (error.scenario, error.rep) if isinstance(error, JobFailedError) else None
     for job in manifest["jobs"]:
-        key = (job["scenario"], job["rep"])
-        if key in results:
-            job["status"] = "reused" if results[key].status == "reused" else "completed"
-            job["elapsed_s"] = round(results[key].elapsed_s, 3)
-            job["file"] = f"jobs/{Path(results[key].path).name}" if results[key].path else None
-        elif job_file(run_dir, *key).exists():  # finished before an interrupt
-            job["status"], job["file"] = "completed", f"jobs/{job_file(run_dir, *key).name}"
-        else:
-            job["status"] = "failed" if key == failed else "not run"
+        path = job_file(run_dir, job["scenario"], job["rep"])
+        if job["state"] == PENDING and path.exists():  # finished as an interrupt came
+            job["state"], job["file"] = JOB_STATES[RAN], _relative(run_dir, path)
     write_manifest(run_dir, manifest)
 
 
@@ -177,6 +269,9 @@ def _describe(error: BaseException | None) -> str | None:
         return None
     if isinstance(error, KeyboardInterrupt):
         return "interrupted"
+    if isinstance(error, JobFailedError):
+        failed = ", ".join(f"{f.scenario} replication {f.rep}" for f in error.failures)
+        return f"{error.headline} ({failed}); each job's error is under jobs"
     return f"{type(error).__name__}: {error}"
 
 
@@ -185,7 +280,7 @@ def write_inputs(run_dir: Path, plan: RunPlan) -> None:
     folder = run_dir / SCENARIOS_FOLDER
     for scenario in plan.scenarios:
         text = yaml.safe_dump(scenario_document(scenario), sort_keys=False, allow_unicode=True)
-        write_text(folder / f"{scenario.name}.yaml", text)
+        write_text(child_path(folder, f"{scenario.name}.yaml"), text)
     write_json(folder / PARAMETERS_FILE, {
         "fingerprint": plan.params.fingerprint(),
         "overrides": plain(plan.overrides),
@@ -357,7 +452,13 @@ def read_manifest(run_dir: Path | str) -> dict[str, Any]:
         raise InputError(Problem(str(run_dir), "", f"not a results folder (no {MANIFEST}); "
                                  "give a run folder written by `caremarket run`, e.g. "
                                  "results/<run-id>"))
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(Problem(str(manifest_path), "", f"cannot read: {exc}")) from None
+    if not isinstance(manifest, dict):
+        raise InputError(Problem(str(manifest_path), "",
+                                 "not a run manifest (expected a JSON object)"))
     if manifest.get("status") != "completed":
         error = f": {manifest['error']}" if manifest.get("error") else ""
         hint = (f"; if it stopped, complete it with: {manifest['reproduce']} --resume "

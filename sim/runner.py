@@ -2,11 +2,16 @@
 
 Replication *r* of every scenario uses the seed ``SeedSequence(seed).spawn(reps)[r]``
 (common random numbers), so results do not depend on how many workers ran them or in which
-order. With a ``run_dir``, each job saves its weekly metrics (county, by district and by
-council) to ``run_dir/jobs/<scenario>__r<rep>.npz`` atomically and returns only its status,
-so memory does not grow with the number of jobs; a job whose file already exists is reused, which is
-how an interrupted ensemble resumes. ``run_dir/jobs/ensemble.json`` records what the files
+order. With a ``run_dir``, each job's weekly metrics (county, by district and by council)
+are saved to ``run_dir/jobs/<scenario>__r<rep>.npz`` atomically as soon as it finishes, by
+this process (workers, e.g. a Dask cluster's, send their arrays back and need no access to
+the folder), and only its status is kept, so memory does not grow with the number of jobs;
+a job whose file already exists is reused, which is how an interrupted ensemble resumes. ``run_dir/jobs/ensemble.json`` records what the files
 were made from, and a folder made from other inputs is refused.
+
+A job that raises does not stop the others: its error is kept, every other job runs, and
+then ``JobFailedError`` lists the failed jobs; running the ensemble again into the same
+``run_dir`` runs only them.
 """
 
 from __future__ import annotations
@@ -16,14 +21,15 @@ import json
 import logging
 import multiprocessing
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from .fileio import plain, save_arrays, write_json
+from .fileio import child_path, plain, save_arrays, write_json
 from .metrics import BY_COUNCIL, BY_DISTRICT, METRICS
 from .parameters import Parameters
 from .scenario import Scenario
@@ -36,6 +42,10 @@ log = logging.getLogger(__name__)
 START_METHOD = "spawn"
 JOBS_FOLDER = "jobs"
 KEY_FILE = "ensemble.json"
+#: Statuses of a ``JobResult``.
+RAN, REUSED, FAILED = "ran", "reused", "failed"
+#: Lines of a failed job's traceback that are kept (its last ones).
+TRACEBACK_LINES = 12
 
 Progress = Callable[[int, int], None]
 
@@ -58,8 +68,22 @@ def replication_parameters(params: Parameters, rep: int) -> Parameters:
 
 
 def job_file(run_dir: Path | str, scenario: str, rep: int) -> Path:
-    """Where the job (scenario, rep) of an ensemble saves its weekly metrics."""
-    return Path(run_dir) / JOBS_FOLDER / f"{scenario}__r{rep}.npz"
+    """Where the job (scenario, rep) of an ensemble saves its weekly metrics:
+    ``run_dir/jobs/<scenario>__r<rep>.npz``.
+
+    Raises:
+        ValueError: ``rep`` is not a whole number of at least 0, or the scenario's name
+            would put the file anywhere but directly in ``run_dir/jobs``.
+    """
+    if isinstance(rep, bool) or not isinstance(rep, (int, np.integer)) or rep < 0:
+        raise ValueError(f"a replication is a whole number of at least 0, got {rep!r}")
+    return child_path(Path(run_dir) / JOBS_FOLDER, f"{scenario}__r{int(rep)}.npz")
+
+
+def describe_seed(seed: np.random.SeedSequence) -> str:
+    """A replication's seed as what rebuilds it, ``SeedSequence(entropy,
+    spawn_key=spawn_key)``: e.g. ``seed 7, spawn key (1,)``."""
+    return f"seed {seed.entropy}, spawn key {tuple(seed.spawn_key)}"
 
 
 def job_shapes(weeks: int, districts: int, councils: int = 1) -> dict[str, tuple[int, ...]]:
@@ -95,8 +119,9 @@ class Job:
 
 @dataclass(frozen=True)
 class JobResult:
-    """What a job did: ``ran`` or ``reused``; its arrays (``job_shapes``) only when not
-    saved to a file."""
+    """What a job did: ``ran``, ``reused`` or ``failed``; its arrays (``job_shapes``) only
+    when not saved to a file; a failed job's ``error`` (exception type and message) and
+    the last lines of its ``traceback``."""
 
     scenario: str
     rep: int
@@ -104,16 +129,56 @@ class JobResult:
     elapsed_s: float
     path: Path | None = None
     arrays: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    error: str | None = None
+    traceback: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class JobFailure:
+    """A job that raised: which one, its seed, its error and its traceback's last lines."""
+
+    scenario: str
+    rep: int
+    seed: np.random.SeedSequence
+    error: str
+    traceback: str
+
+    def __str__(self) -> str:
+        return (f"scenario {self.scenario!r} replication {self.rep} "
+                f"({describe_seed(self.seed)}) failed: {self.error}")
 
 
 class JobFailedError(RuntimeError):
-    """A job raised; ``results`` holds the jobs that finished before it."""
+    """Jobs raised, and every other job ran.
 
-    def __init__(self, scenario: str, rep: int, cause: BaseException,
-                 results: dict[tuple[str, int], JobResult]):
-        self.scenario, self.rep, self.cause, self.results = scenario, rep, cause, dict(results)
-        super().__init__(f"scenario {scenario!r} replication {rep} failed: "
-                         f"{type(cause).__name__}: {cause}")
+    Attributes:
+        failures: the failed jobs, in job order.
+        results: every job's result, the failed ones with status ``failed``.
+        total: the number of jobs in the ensemble.
+        rerun: the command that reruns only the failed jobs, set by whoever knows it
+            (``sim.results.execute``); the message ends with it.
+    """
+
+    def __init__(self, failures: list[JobFailure], results: dict[tuple[str, int], JobResult],
+                 total: int, rerun: str | None = None):
+        self.failures, self.results, self.total = list(failures), dict(results), total
+        self.rerun = rerun
+        super().__init__(self.headline)
+
+    @property
+    def headline(self) -> str:
+        """How many jobs failed, e.g. ``1 of 8 jobs failed``."""
+        return f"{len(self.failures)} of {self.total} jobs failed"
+
+    def __str__(self) -> str:
+        """One line per failed job, each after the first starting ``Error:`` (the command
+        line prints the first with it), then how to rerun them."""
+        how = (f"rerun only the failed jobs with: {self.rerun}" if self.rerun else
+               "run the ensemble again into the same run_dir to rerun only the failed jobs")
+        lines = [str(f) for f in self.failures]
+        others = ", the others finished" if len(self.failures) < self.total else ""
+        return "\n".join([lines[0], *(f"Error: {line}" for line in lines[1:]),
+                          f"{self.headline}{others}; {how}"])
 
 
 @dataclass
@@ -158,7 +223,11 @@ class Ensemble:
 
 
 def run_job(job: Job) -> JobResult:
-    """Simulate one job; save its values to ``job.path`` atomically when it has one."""
+    """Simulate one job; save its values to ``job.path`` atomically when it has one.
+
+    Raises:
+        Exception: whatever the model raised (``attempt_job`` returns it instead).
+    """
     from .model import simulate_arrays  # heavy: imported in the worker, when needed
 
     started = time.perf_counter()
@@ -171,16 +240,36 @@ def run_job(job: Job) -> JobResult:
                                f"expected {expected[name]}")
     elapsed = time.perf_counter() - started
     if job.path is None:
-        return JobResult(job.scenario.name, job.rep, "ran", elapsed, arrays=arrays)
+        return JobResult(job.scenario.name, job.rep, RAN, elapsed, arrays=arrays)
     save_arrays(job.path, **arrays)
-    return JobResult(job.scenario.name, job.rep, "ran", elapsed, path=job.path)
+    return JobResult(job.scenario.name, job.rep, RAN, elapsed, path=job.path)
+
+
+def attempt_job(job: Job) -> JobResult:
+    """``run_job``, returning an exception as a ``failed`` result instead of raising it,
+    so that one job's error reaches the ensemble from any executor and stops nothing."""
+    started = time.perf_counter()
+    try:
+        return run_job(job)
+    except Exception as exc:
+        return failed_result(job, exc, time.perf_counter() - started)
+
+
+def failed_result(job: Job, exc: BaseException, elapsed_s: float) -> JobResult:
+    """The result of a job that raised ``exc``: its type and message, and the last
+    ``TRACEBACK_LINES`` lines of its traceback."""
+    lines = "".join(traceback.format_exception(exc)).rstrip().splitlines()
+    return JobResult(job.scenario.name, job.rep, FAILED, elapsed_s,
+                     error=f"{type(exc).__name__}: {exc}",
+                     traceback="\n".join(lines[-TRACEBACK_LINES:]))
 
 
 def run_ensemble(scenarios: list[Scenario], params: Parameters, reps: int, seed: int,
                  weeks: int, scale: float = 1.0, executor: Executor | None = None,
                  jobs: int = 1, run_dir: Path | str | None = None,
-                 progress: Progress | None = None) -> Ensemble:
-    """Run every (scenario x replication) job.
+                 progress: Progress | None = None,
+                 on_job: Callable[[JobResult], None] | None = None) -> Ensemble:
+    """Run every (scenario x replication) job; one that raises stops no other.
 
     Args:
         scenarios: resolved scenarios (the model applies their changes); unique names.
@@ -195,17 +284,22 @@ def run_ensemble(scenarios: list[Scenario], params: Parameters, reps: int, seed:
             run one after another in this process.
         run_dir: folder for the job files (resumable); None keeps values in memory.
         progress: called as ``progress(done, total)`` after each job.
+        on_job: called with each job's result as it is known: reused ones first, then
+            each job (done or failed) as it finishes.
 
     Returns:
         The ensemble, whose values are read with ``Ensemble.raw`` or ``Ensemble.county``.
 
     Raises:
-        ValueError: bad arguments, or a ``run_dir`` holding jobs of other inputs.
-        JobFailedError: a job raised (jobs still pending are cancelled).
+        ValueError: bad arguments, a scenario name that cannot name a file in
+            ``run_dir/jobs``, or a ``run_dir`` holding jobs of other inputs.
+        JobFailedError: jobs raised; every other job ran (and saved its file).
     """
     _check_arguments(scenarios, reps, weeks, scale, jobs)
     if run_dir is not None:
         run_dir = Path(run_dir)
+        for scenario in scenarios:  # refuse a name that would escape before writing
+            job_file(run_dir, scenario.name, reps - 1)
         _claim(run_dir, _ensemble_key(scenarios, params, seed, weeks, scale))
     seeds = replication_seeds(seed, reps)
     shapes = job_shapes(weeks, params.dim_sizes["district"], params.dim_sizes["council"])
@@ -216,14 +310,37 @@ def run_ensemble(scenarios: list[Scenario], params: Parameters, reps: int, seed:
         for scenario in scenarios:
             path = job_file(run_dir, scenario.name, rep) if run_dir is not None else None
             if path is not None and _complete(path, shapes):
-                results[(scenario.name, rep)] = JobResult(scenario.name, rep, "reused", 0.0, path)
+                results[(scenario.name, rep)] = JobResult(scenario.name, rep, REUSED, 0.0, path)
             else:
                 pending.append(Job(scenario, rep, seeds[rep], rep_params, weeks, scale, path))
     if results:
         log.info("reusing %d job files in %s", len(results), run_dir)
+    for result in list(results.values()):
+        if on_job is not None:
+            on_job(result)
     tick = _ticker(progress, total=len(scenarios) * reps, done=len(results))
-    _dispatch(pending, results, tick, executor, jobs)
+
+    def record(result: JobResult) -> None:
+        results[(result.scenario, result.rep)] = result
+        if on_job is not None:
+            on_job(result)
+        tick()
+
+    _dispatch(pending, record, executor, jobs)
+    _raise_failures(scenarios, seeds, results)
     return Ensemble(list(scenarios), reps, weeks, scale, run_dir, results)
+
+
+def _raise_failures(scenarios: list[Scenario], seeds: list[np.random.SeedSequence],
+                    results: dict[tuple[str, int], JobResult]) -> None:
+    """Raise ``JobFailedError`` listing the failed jobs in job order, if any failed."""
+    order = {s.name: i for i, s in enumerate(scenarios)}
+    failures = sorted((JobFailure(r.scenario, r.rep, seeds[r.rep], r.error or "",
+                                  r.traceback or "")
+                       for r in results.values() if r.status == FAILED),
+                      key=lambda f: (f.rep, order[f.scenario]))
+    if failures:
+        raise JobFailedError(failures, results, total=len(scenarios) * len(seeds))
 
 
 def _check_arguments(scenarios: list[Scenario], reps: int, weeks: int, scale: float,
@@ -250,17 +367,19 @@ def _ticker(progress: Progress | None, total: int, done: int) -> Callable[[], No
     return tick
 
 
-def _dispatch(pending: list[Job], results: dict, tick: Callable[[], None],
+def _dispatch(pending: list[Job], record: Callable[[JobResult], None],
               executor: Executor | None, jobs: int) -> None:
+    """Run every pending job and ``record`` each result (done or failed) as it comes."""
     if not pending:
         return
     if executor is not None:
-        _run_on(executor, pending, results, tick)
+        _run_on(executor, pending, record)
     elif jobs == 1:
-        _run_serially(pending, results, tick)
+        for job in pending:
+            record(attempt_job(job))
     else:
         with default_executor(min(jobs, len(pending))) as pool:
-            _run_on(pool, pending, results, tick)
+            _run_on(pool, pending, record)
 
 
 def default_executor(jobs: int) -> ProcessPoolExecutor:
@@ -269,30 +388,38 @@ def default_executor(jobs: int) -> ProcessPoolExecutor:
                                mp_context=multiprocessing.get_context(START_METHOD))
 
 
-def _run_serially(pending: list[Job], results: dict, tick: Callable[[], None]) -> None:
-    for job in pending:
-        try:
-            result = run_job(job)
-        except Exception as exc:
-            raise JobFailedError(job.scenario.name, job.rep, exc, results) from exc
-        results[(job.scenario.name, job.rep)] = result
-        tick()
-
-
-def _run_on(executor: Executor, pending: list[Job], results: dict,
-            tick: Callable[[], None]) -> None:
-    futures: dict[Future, Job] = {executor.submit(run_job, job): job for job in pending}
+def _run_on(executor: Executor, pending: list[Job],
+            record: Callable[[JobResult], None]) -> None:
+    """Run jobs on an executor; workers send their arrays back and this process writes the
+    job files, so workers (e.g. a Dask cluster's) need no access to the results folder."""
+    futures: dict[Future, Job] = {executor.submit(attempt_job, replace(job, path=None)): job
+                                  for job in pending}
     try:
         for future in as_completed(futures):
             job = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:
-                raise JobFailedError(job.scenario.name, job.rep, exc, results) from exc
-            results[(job.scenario.name, job.rep)] = result
-            tick()
-    finally:
+            record(_saved(_outcome(future, job), job))
+    finally:  # an interrupt: drop the jobs not started
         _cancel(futures)
+
+
+def _saved(result: JobResult, job: Job) -> JobResult:
+    """A worker's result with its arrays written (atomically) to ``job.path`` here."""
+    if result.status != RAN or job.path is None:
+        return result
+    try:
+        save_arrays(job.path, **result.arrays)
+    except OSError as exc:
+        return failed_result(job, exc, result.elapsed_s)
+    return replace(result, path=job.path, arrays=None)
+
+
+def _outcome(future: Future, job: Job) -> JobResult:
+    """A finished future's result; the executor's own failure (a worker that died, a job
+    that could not be sent) as the job's failure."""
+    try:
+        return future.result()
+    except Exception as exc:
+        return failed_result(job, exc, 0.0)
 
 
 def _cancel(futures: Iterable[Future]) -> None:
@@ -307,7 +434,7 @@ def _complete(path: Path, shapes: dict[str, tuple[int, ...]]) -> bool:
     try:
         with np.load(path, allow_pickle=False) as arrays:
             return all(arrays[name].shape == shape for name, shape in shapes.items())
-    except (OSError, ValueError, KeyError):
+    except Exception:  # cut short, not a zip, not ours: whatever fails, it is not finished
         return False
 
 

@@ -2,7 +2,7 @@
 
 A scenario file::
 
-    name: homecare_fee_28            # letters, digits and underscores
+    name: homecare_fee_28            # lower-case letters, digits and underscores (<= 64)
     label: Homecare fee £28/h from April 2026
     description: What a commissioner is testing, in plain words.
     extends: baseline                # another scenario's name; default baseline
@@ -46,7 +46,11 @@ from .yamlio import load_yaml
 
 BASELINE = "baseline"
 APPRAISAL = "appraisal."  # parameters of the comparison, the same for every scenario
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Scenario names become file names in results folders (``jobs/<name>__r<rep>.npz``).
+MAX_NAME_LENGTH = 64
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,%d}$" % (MAX_NAME_LENGTH - 1))
+NAME_RULE = (f"use lower-case letters, digits and underscores, starting with a letter, at "
+             f"most {MAX_NAME_LENGTH} characters (e.g. fee_uplift)")
 
 
 class _Source(BaseModel):
@@ -79,8 +83,8 @@ class _ScenarioFile(BaseModel):
     @field_validator("name")
     @classmethod
     def _name_ok(cls, v: str) -> str:
-        if not NAME_PATTERN.match(v):
-            raise ValueError("use lower-case letters, digits and underscores, e.g. fee_uplift")
+        if not NAME_PATTERN.fullmatch(v):
+            raise ValueError(NAME_RULE)
         return v
 
 
@@ -116,6 +120,19 @@ class Scenario:
         return self.name == BASELINE
 
 
+def safe_name(text: str, prefix: str = "s") -> str:
+    """``text`` made a valid scenario name (``NAME_PATTERN``): lower case, other characters
+    as ``_``, starting with a letter (``prefix`` added otherwise), and a long name cut,
+    with a hash of the whole text so that two long names stay apart."""
+    name = "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in text.lower())
+    if not name[:1].isalpha():
+        name = f"{prefix}_{name}"
+    if len(name) > MAX_NAME_LENGTH:
+        digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:8]
+        name = f"{name[:MAX_NAME_LENGTH - 9]}_{digest}"
+    return name
+
+
 def baseline_scenario() -> Scenario:
     """The parameter defaults, unchanged."""
     return Scenario(BASELINE, "Baseline", "The parameter defaults: current policy continues.",
@@ -138,7 +155,7 @@ def _pydantic_problems(file: str, exc: ValidationError, raw: dict) -> list[Probl
                 isinstance(changes[idx], dict) else None
             key = f"changes[{idx}]" + (f" ({param})" if param else "") + \
                 ("." + ".".join(loc[2:]) if len(loc) > 2 else "")
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             valid = _valid_keys(loc)
             msg = f"unknown key; valid keys here: {valid}"
@@ -172,10 +189,21 @@ def read_scenario_file(path: Path | str) -> _ScenarioFile:
         raise InputError(_pydantic_problems(str(path), exc, raw)) from None
 
 
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def scenario_files(targets: list[Path | str]) -> list[Path]:
     """Expand files and folders (every *.yaml / *.yml in a folder) into files."""
     files: list[Path] = []
     for target in map(Path, targets):
+        try:
+            target.stat()
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError) as exc:
+            raise InputError(Problem(_short(str(target)), "", f"cannot read: "
+                                     f"{getattr(exc, 'strerror', None) or exc}")) from None
         if target.is_dir():
             found = sorted([*target.glob("*.yaml"), *target.glob("*.yml")])
             if not found:

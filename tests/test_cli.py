@@ -139,7 +139,7 @@ def test_a_bad_scenario_file_is_one_clear_error_and_writes_nothing(tmp_path, cas
 
 @pytest.mark.parametrize("args, expected", [
     (["--reps", "-2"], "Error: --reps: must be a whole number of at least 1, got -2"),
-    (["--years", "0"], "Error: --years: must be at least 1 year"),
+    (["--years", "0"], "Error: --years: must be from 1 to 100 years"),
     (["--scale", "0"], "Error: --scale: must be above 0"),
     (["--set", "commissioner.fee_homecare_hourly=abc"],
      "Error: --set [commissioner.fee_homecare_hourly]: expected a number in GBP/hour"),
@@ -179,7 +179,9 @@ def test_a_non_number_option_exits_1(tmp_path):
     assert "--reps" in result.stderr and not (tmp_path / "out").exists()
 
 
-def test_a_failing_model_is_one_error_and_a_failed_manifest(tmp_path, monkeypatch):
+def test_a_failing_model_is_one_error_per_job_and_a_failed_manifest(tmp_path, monkeypatch):
+    import shlex
+
     import sim.model
 
     def crash(*args, **kwargs):
@@ -187,13 +189,18 @@ def test_a_failing_model_is_one_error_and_a_failed_manifest(tmp_path, monkeypatc
 
     monkeypatch.setattr(sim.model, "simulate_arrays", crash)
     out = tmp_path / "out"
-    result = invoke("run", SCENARIOS / "baseline.yaml", "--years", "1", "--out", out)
+    result = invoke("run", SCENARIOS / "baseline.yaml", "--years", "1", "--reps", "2",
+                    "--out", out)
     assert result.exit_code == 1
-    assert errors(result) == ["Error: scenario 'baseline' replication 0 failed: "
-                              "RuntimeError: model crashed"]
+    assert errors(result) == [f"Error: scenario 'baseline' replication {rep} (seed 20250401, "
+                              f"spawn key ({rep},)) failed: RuntimeError: model crashed"
+                              for rep in range(2)]
     (run_dir,) = out.iterdir()
     assert f"{run_dir / 'manifest.json'} records what ran" in result.stderr
-    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "failed"
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert (f"2 of 2 jobs failed; rerun only the failed jobs with: {manifest['reproduce']} "
+            f"--resume {shlex.quote(str(run_dir))}") in result.stderr
 
 
 def test_debug_shows_the_exception(tmp_path):

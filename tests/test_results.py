@@ -107,7 +107,14 @@ def test_manifest(run_dir, results):
     fee = SCENARIOS / "homecare_fee_uplift.yaml"
     assert hashes[fee.name] == hashlib.sha256(fee.read_bytes()).hexdigest()
     assert "commissioner.yaml" in hashes
-    assert [j["status"] for j in manifest["jobs"]] == ["completed"] * 3 * REPS
+    assert [j["state"] for j in manifest["jobs"]] == ["done"] * 3 * REPS
+    assert [(j["scenario"], j["rep"]) for j in manifest["jobs"][:4]] == [
+        ("baseline", 0), ("homecare_fee_uplift", 0), ("same_as_baseline", 0), ("baseline", 1)]
+    for job in manifest["jobs"]:
+        assert job["seed"] == {"entropy": SEED, "spawn_key": [job["rep"]]}
+        assert job["file"] == f"jobs/{job['scenario']}__r{job['rep']}.npz"
+        assert job["elapsed_s"] > 0 and job["error"] is None and job["traceback"] is None
+    assert not (run_dir / ".lock").exists()
     assert manifest["reproduce"].startswith("caremarket run ")
     assert manifest["comparison"]["baseline"] == "baseline"
     assert manifest["comparison"]["discount_rate"] == 0.035
@@ -260,20 +267,33 @@ def test_run_ids_never_collide(tmp_path):
     assert (first.name, second.name) == ("20250401-120000-abcdef", "20250401-120000-abcdef-2")
 
 
+@pytest.mark.parametrize("key", ["../../", "/etc/x", "a/b/cd"])
+def test_run_ids_cannot_leave_the_output_folder(tmp_path, key):
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match="stays in"):
+        new_run_dir(out, key)
+    assert list(out.iterdir()) == [] and sorted(tmp_path.iterdir()) == [out]
+
+
 def test_a_failing_run_is_marked_failed(tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise RuntimeError("model crashed")
 
     monkeypatch.setattr(sim.model, "simulate_arrays", crash)
     plan = plan_run([SCENARIOS / "baseline.yaml"], reps=1, years=1, scale=SCALE, out=tmp_path)
-    with pytest.raises(JobFailedError):
+    with pytest.raises(JobFailedError) as info:
         execute(plan, ["caremarket", "run"])
     (run_dir,) = tmp_path.iterdir()
+    assert str(info.value).endswith(f"rerun only the failed jobs with: {plan.reproduce()} "
+                                    f"--resume {run_dir}")
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "failed"
-    assert "model crashed" in manifest["error"]
-    assert manifest["jobs"][0]["status"] == "failed"
-    assert not (run_dir / "summary.csv").exists()
+    assert manifest["error"] == ("1 of 1 jobs failed (baseline replication 0); each job's "
+                                 "error is under jobs")
+    (job,) = manifest["jobs"]
+    assert (job["state"], job["error"]) == ("failed", "RuntimeError: model crashed")
+    assert job["traceback"].splitlines()[-1] == "RuntimeError: model crashed"
+    assert not (run_dir / "summary.csv").exists() and not (run_dir / ".lock").exists()
     with pytest.raises(InputError, match="failed"):
         read_results(run_dir)
 
@@ -289,7 +309,7 @@ def test_an_interrupted_run_resumes_with_identical_results(tmp_path, monkeypatch
                        scale=SCALE, out=tmp_path, resume=run_dir)
     assert execute(resumed, ["caremarket", "run", "--resume"]) == run_dir
     after = read_results(run_dir)
-    assert [j["status"] for j in after.manifest["jobs"]] == ["reused", "completed"]
+    assert [j["state"] for j in after.manifest["jobs"]] == ["reused", "done"]
     pd.testing.assert_frame_equal(after.summary, before.summary)
     with pytest.raises(InputError, match="other inputs"):
         plan_run([SCENARIOS / "baseline.yaml"], reps=2, years=1, seed=SEED + 1, scale=SCALE,
@@ -311,7 +331,7 @@ def test_an_interrupt_is_recorded_with_the_jobs_that_finished(tmp_path, monkeypa
     (run_dir,) = tmp_path.iterdir()
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert (manifest["status"], manifest["error"]) == ("failed", "interrupted")
-    assert [j["status"] for j in manifest["jobs"]] == ["completed", "not run"]
+    assert [j["state"] for j in manifest["jobs"]] == ["done", "pending"]
 
 
 def test_files_written_atomically_get_ordinary_permissions(tmp_path):
@@ -320,3 +340,14 @@ def test_files_written_atomically_get_ordinary_permissions(tmp_path):
     write_text(tmp_path / "a.txt", "x")
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == NEW_FILE_MODE
     assert NEW_FILE_MODE & 0o600 == 0o600
+
+
+def test_names_that_cannot_name_files_in_the_run_folder_are_input_errors():
+    from sim.plan import _file_name_problems
+    from sim.scenario import Scenario
+
+    names = ["fine", "../x", "a/b", "/etc/passwd", "nul\x00", "x" * 250]
+    scenarios = [Scenario(name=n, label=n, description="", file="s.yaml") for n in names]
+    problems = _file_name_problems(scenarios, reps=10)
+    assert [(p.file, p.key) for p in problems] == [("s.yaml", "name")] * 5
+    assert "cannot name a file in the run folder" in str(problems[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,8 +13,13 @@ import sim.model
 from sim.calendar import WEEKS_PER_YEAR, run_end
 from sim.metrics import METRICS
 from sim.parameters import load_parameters
-from sim.runner import (Ensemble, JobFailedError, job_file, replication_seeds,
-                        run_ensemble)
+from sim.runner import (
+    Ensemble,
+    JobFailedError,
+    job_file,
+    replication_seeds,
+    run_ensemble,
+)
 from sim.scenario import load_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,22 +127,104 @@ def test_a_folder_of_other_inputs_is_refused(tmp_path, params, scenarios):
                      run_dir=tmp_path)
 
 
-def test_a_failing_job_stops_the_ensemble_and_keeps_finished_jobs(tmp_path, monkeypatch,
-                                                                  params, scenarios):
-    real = sim.model.simulate_arrays
+def _fail_one(monkeypatch, scenario: str, rep: int) -> list[tuple[str, int]]:
+    """Make the model raise for one (scenario, rep); the list records every job run."""
+    real, ran = sim.model.simulate_arrays, []
 
-    def fail_on_second_replication(params, scenario, seed, weeks, scale=1.0):
-        if seed.spawn_key == (1,):
+    def fail_one(params, this, seed, weeks, scale=1.0):
+        ran.append((this.name, seed.spawn_key[0]))
+        if (this.name, seed.spawn_key) == (scenario, (rep,)):
             raise RuntimeError("boom")
-        return real(params, scenario, seed, weeks, scale)
+        return real(params, this, seed, weeks, scale)
 
-    monkeypatch.setattr(sim.model, "simulate_arrays", fail_on_second_replication)
-    with pytest.raises(JobFailedError, match="replication 1 failed: RuntimeError: boom") as info:
+    monkeypatch.setattr(sim.model, "simulate_arrays", fail_one)
+    return ran
+
+
+def test_a_failing_job_stops_no_other_and_reruns_alone(tmp_path, monkeypatch, params,
+                                                       scenarios):
+    ran = _fail_one(monkeypatch, "baseline", 0)
+    seen = []
+    with pytest.raises(JobFailedError) as info:
         run_ensemble(scenarios, params, reps=2, seed=SEED, weeks=WEEKS, scale=SCALE,
-                     run_dir=tmp_path)
-    assert set(info.value.results) == {("baseline", 0), ("homecare_fee_uplift", 0)}
+                     run_dir=tmp_path, on_job=seen.append)
+    error = info.value
+    assert len(ran) == 4 and error.total == 4
+    (failure,) = error.failures
+    assert (failure.scenario, failure.rep, failure.error) == ("baseline", 0,
+                                                              "RuntimeError: boom")
+    assert failure.seed.spawn_key == (0,) and failure.seed.entropy == SEED
+    assert "raise RuntimeError" in failure.traceback and "fail_one" in failure.traceback
+    assert str(error).splitlines() == [
+        f"scenario 'baseline' replication 0 (seed {SEED}, spawn key (0,)) failed: "
+        "RuntimeError: boom",
+        "1 of 4 jobs failed, the others finished; run the ensemble again into the same "
+        "run_dir to rerun only the failed jobs"]
+    assert {k: r.status for k, r in error.results.items()} == {
+        ("baseline", 0): "failed", ("homecare_fee_uplift", 0): "ran",
+        ("baseline", 1): "ran", ("homecare_fee_uplift", 1): "ran"}
+    assert sorted((r.scenario, r.rep, r.status) for r in seen) == sorted(
+        (*k, r.status) for k, r in error.results.items())
     left = sorted(p.name for p in (tmp_path / "jobs").iterdir())
-    assert left == ["baseline__r0.npz", "ensemble.json", "homecare_fee_uplift__r0.npz"]
+    assert left == ["baseline__r1.npz", "ensemble.json", "homecare_fee_uplift__r0.npz",
+                    "homecare_fee_uplift__r1.npz"]
+
+    monkeypatch.undo()
+    again = run_ensemble(scenarios, params, reps=2, seed=SEED, weeks=WEEKS, scale=SCALE,
+                         run_dir=tmp_path)
+    assert {k: r.status for k, r in again.results.items()} == {
+        ("baseline", 0): "ran", ("homecare_fee_uplift", 0): "reused",
+        ("baseline", 1): "reused", ("homecare_fee_uplift", 1): "reused"}
+
+
+def test_failures_on_an_executor_are_kept_and_listed_in_job_order(monkeypatch, params,
+                                                                  scenarios):
+    """Jobs that raise on an executor, and the executor's own failure of a job (as when a
+    worker dies), are each recorded; every other job still runs."""
+    import sim.runner
+
+    _fail_one(monkeypatch, "homecare_fee_uplift", 1)
+    attempt = sim.runner.attempt_job
+
+    def worker_dies(job):
+        if (job.scenario.name, job.rep) == ("baseline", 1):
+            raise OSError("worker died")
+        return attempt(job)
+
+    monkeypatch.setattr(sim.runner, "attempt_job", worker_dies)
+    with ThreadPoolExecutor(max_workers=2) as executor, \
+            pytest.raises(JobFailedError) as info:
+        run_ensemble(scenarios, params, reps=2, seed=SEED, weeks=WEEKS, scale=SCALE,
+                     executor=executor)
+    assert [(f.scenario, f.rep, f.error) for f in info.value.failures] == [
+        ("baseline", 1, "OSError: worker died"),
+        ("homecare_fee_uplift", 1, "RuntimeError: boom")]
+    lines = str(info.value).splitlines()
+    assert lines[1].startswith("Error: scenario 'homecare_fee_uplift' replication 1 ")
+    assert lines[2].startswith("2 of 4 jobs failed")
+    assert info.value.results[("baseline", 0)].arrays is not None
+
+
+@pytest.mark.parametrize("name", ["..", ".", "", "-", ".hidden"])
+def test_odd_names_still_name_a_file_in_the_jobs_folder(tmp_path, name):
+    path = job_file(tmp_path, name, 3)
+    assert path.resolve().parent == (tmp_path / "jobs").resolve()
+    assert path.name == f"{name}__r3.npz"
+    for rep in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="replication"):
+            job_file(tmp_path, name, rep)
+
+
+@pytest.mark.parametrize("name", ["../../x", "/etc/passwd", "a/b", "../x", "a\x00b",
+                                  "x" * 300])
+def test_job_files_cannot_leave_the_jobs_folder(tmp_path, params, scenarios, name):
+    with pytest.raises(ValueError, match="stays in"):
+        job_file(tmp_path, name, 0)
+    bad = dataclasses.replace(scenarios[1], name=name)
+    with pytest.raises(ValueError, match="stays in"):
+        run_ensemble([scenarios[0], bad], params, reps=1, seed=SEED, weeks=WEEKS,
+                     scale=SCALE, run_dir=tmp_path / "run")
+    assert not (tmp_path / "run").exists() and list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("bad", [{"reps": 0}, {"weeks": -1}, {"scale": 0.0}, {"jobs": 0}])

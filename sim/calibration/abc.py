@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pyabc
 
+from ..executors import describe_executor
 from ..manifest import now
 from ..results import new_run_dir
 from ..runner import default_executor
@@ -99,8 +100,9 @@ def calibrate(plan: CalibrationPlan, command: Sequence[str] = (),
         plan: from ``plan_calibration`` (inputs checked).
         command: the command line, recorded in the manifest.
         executor: any ``concurrent.futures.Executor`` for the simulations (not shut
-            down); default the project's process pool with ``plan.jobs`` workers, or this
-            process when ``plan.jobs`` is 1.
+            down), e.g. from ``sim.executors.open_executor``; default the project's process
+            pool with ``plan.jobs`` workers, or this process when ``plan.jobs`` is 1. With
+            one, ``plan.jobs`` simulations are kept submitted.
         progress: called as ``progress(generation, generations)`` after each generation.
         folder: from ``open_folder(plan)``; opened here when not given.
 
@@ -111,6 +113,7 @@ def calibrate(plan: CalibrationPlan, command: Sequence[str] = (),
         logging.getLogger(name).setLevel(logging.WARNING)
     folder = folder or open_folder(plan)
     manifest = start_manifest(plan, folder, command)
+    manifest["executor"] = describe_executor(executor, plan.jobs)
     started = time.perf_counter()
     try:
         with _workers(plan, executor) as (pool, max_jobs):

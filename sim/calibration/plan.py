@@ -17,6 +17,7 @@ from ..errors import InputError, Problem
 from ..fileio import sha256_file
 from ..parameters import Parameters, load_parameters
 from ..plan import (
+    MAX_YEARS,
     parameter_files,
     read_manifest,
     scale_problems,
@@ -184,9 +185,10 @@ def _space(targets: Targets | None, paths, paths_file, params: Parameters,
 
 def _years_problems(years) -> list[Problem]:
     if years is None or (not isinstance(years, bool) and isinstance(years, (int, float))
-                         and years * WEEKS_PER_YEAR >= 1):
+                         and 1 <= years * WEEKS_PER_YEAR and years <= MAX_YEARS):
         return []
-    return [Problem("--years", "", f"must be at least one week (1/52), got {years!r}")]
+    return [Problem("--years", "", f"must be from one week (1/52) to {MAX_YEARS} years, "
+                    f"got {years!r}")]
 
 
 def _quantile_problems(quantile) -> list[Problem]:

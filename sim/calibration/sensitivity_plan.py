@@ -18,7 +18,7 @@ from ..calendar import WEEKS_PER_YEAR
 from ..errors import InputError, Problem
 from ..metrics import INDEX
 from ..parameters import Parameters, load_parameters
-from ..plan import scale_problems, whole_problems
+from ..plan import MAX_YEARS, scale_problems, whole_problems
 from ..scenario import Scenario
 from . import sensitivity as salib
 from .space import Space, build_space, default_paths, parse_paths, read_paths_file
@@ -128,8 +128,10 @@ def _option_problems(method, n, scale, years, seed, jobs) -> list[Problem]:
         problems += whole_problems("--n", n, low=2)
         if method == "sobol" and not problems and n & (n - 1):
             problems.append(Problem("--n", "", f"Sobol's design needs a power of two, got {n}"))
-    if isinstance(years, bool) or not isinstance(years, (int, float)) or years <= 0:
-        problems.append(Problem("--years", "", f"must be above 0, got {years!r}"))
+    if (isinstance(years, bool) or not isinstance(years, (int, float))
+            or not 0 < years <= MAX_YEARS):
+        problems.append(Problem("--years", "", f"must be above 0 and at most {MAX_YEARS}, "
+                                f"got {years!r}"))
     return (problems + scale_problems("--scale", scale) + whole_problems("--seed", seed, low=0)
             + whole_problems("--jobs", jobs))
 

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..calendar import WEEKS_PER_YEAR
+from ..executors import describe_executor
 from ..fileio import write_text
 from ..manifest import git_info, input_hashes, now
 from ..metrics import BY_NAME, INDEX
@@ -95,6 +96,14 @@ def sensitivity(plan: SensitivityPlan, command: Sequence[str] = (),
                 executor: Executor | None = None, progress: Progress | None = None) -> Path:
     """Run a checked sensitivity analysis and write its folder.
 
+    Args:
+        plan: from ``plan_sensitivity``.
+        command: the command line, recorded in the manifest.
+        executor: any ``concurrent.futures.Executor`` for the runs (not shut down), e.g.
+            from ``sim.executors.open_executor``; default the project's process pool with
+            ``plan.jobs`` workers, or this process when ``plan.jobs`` is 1.
+        progress: called as ``progress(done, total)`` after each run.
+
     Returns:
         The folder.
     """
@@ -102,6 +111,7 @@ def sensitivity(plan: SensitivityPlan, command: Sequence[str] = (),
 
     folder = new_run_dir(plan.out, plan.key)
     manifest = _manifest(plan, folder, command)
+    manifest["executor"] = describe_executor(executor, plan.jobs)
     started = time.perf_counter()
     try:
         result = salib.run_sensitivity(

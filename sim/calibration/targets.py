@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from ..calendar import run_end
+from ..calendar import WEEKS_PER_YEAR, run_end
 from ..errors import InputError, Problem
 from ..metrics import BY_NAME, INDEX
 from ..yamlio import load_yaml
@@ -53,6 +53,9 @@ from .periods import PERIOD_HELP, Period, parse_period
 SDS_PER_TOLERANCE = 2.0
 #: A simulated figure within this many standard deviations of the observed one fits.
 FIT_SDS = 2.0
+#: The longest run a targets file's periods may need.
+MAX_YEARS = 100
+MAX_WEEKS = MAX_YEARS * WEEKS_PER_YEAR
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 FILE_KEYS = "name, description, parameters, targets"
 TARGET_KEYS = ("metric, per, per_week, period, value, sd, tolerance, observed, source, note, "
@@ -86,9 +89,21 @@ class _Target(BaseModel):
             hint = " (YAML reads 1.5e6 as text: write 1500000 or 1.5e+6)" \
                 if isinstance(v, str) and _looks_numeric(v) else ""
             raise ValueError(f"expected a number, got {v!r}{hint}")
-        if v is not None and not math.isfinite(v):
-            raise ValueError(f"expected a finite number, got {v!r}")
+        if v is not None and not _finite(v):
+            raise ValueError(f"expected a finite number, got {_short(v)}")
         return v
+
+
+def _finite(number: int | float) -> bool:
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # an int beyond a float's range
+        return False
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _looks_numeric(text: str) -> bool:
@@ -192,6 +207,11 @@ class Targets:
         Raises:
             InputError: naming each target whose period falls outside the run.
         """
+        if weeks > MAX_WEEKS:
+            raise InputError(Problem(str(self.file), "targets", f"the periods need a run of "
+                                     f"{weeks:,} weeks from {start}; a calibration simulates "
+                                     f"at most {MAX_YEARS} years ({MAX_WEEKS:,} weeks): give "
+                                     "periods nearer the start, or fewer --years"))
         end = run_end(start, weeks) - dt.timedelta(days=1)
         problems = []
         for t in self.targets:
@@ -224,7 +244,7 @@ def load_targets(path: Path | str) -> Targets:
     except ValidationError as exc:
         raise InputError(_schema_problems(str(path), exc)) from None
     problems: list[Problem] = []
-    if not NAME_PATTERN.match(spec.name):
+    if not NAME_PATTERN.fullmatch(spec.name):
         problems.append(Problem(str(path), "name", "use lower-case letters, digits and "
                                 "underscores, starting with a letter"))
     if not spec.targets:
@@ -250,7 +270,7 @@ def _target(file: str, name: str, entry: _Target, problems: list[Problem]) -> Ta
     def bad(sub: str, message: str) -> None:
         problems.append(Problem(file, f"{key}.{sub}" if sub else key, message))
 
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         bad("", "a target's name uses lower-case letters, digits and underscores")
     for field in ("metric", "per"):
         metric = getattr(entry, field)
@@ -293,7 +313,11 @@ def _sd(entry: _Target, bad) -> float:
         bad("tolerance", f"must be above 0, got {entry.tolerance!r}")
     elif entry.value == 0:
         bad("tolerance", "is a share of the value, which is 0: give sd instead")
-    return float(entry.tolerance * abs(entry.value) / SDS_PER_TOLERANCE)
+    sd = float(entry.tolerance) * abs(float(entry.value)) / SDS_PER_TOLERANCE
+    if not math.isfinite(sd):
+        bad("tolerance", f"a share {entry.tolerance!r} of the value {entry.value!r} is too "
+            "large a number; give sd instead")
+    return sd
 
 
 def _schema_problems(file: str, exc: ValidationError) -> list[Problem]:

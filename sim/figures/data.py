@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-import yaml
 
 from ..calendar import week_dates
 from ..compare import DISCOUNT_RATE_PARAM
@@ -35,6 +34,7 @@ from ..results import (
     read_results,
 )
 from ..summary import PERCENTILES, PERIOD_DISCOUNTED, Periods
+from ..yamlio import load_yaml
 
 TIMESERIES_COLUMNS = ["scenario", "rep", "week", "metric", "value"]
 BREAKDOWN_COLUMNS = ["scenario", "rep", "week", "metric", "value"]  # and district or council
@@ -216,10 +216,12 @@ def _councils(path: Path, scenarios: Sequence[str], reps: int,
 def _starts(path: Path) -> tuple[dt.date, ...]:
     """The dates a resolved scenario's interventions and parameter changes start."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = load_yaml(path)
         entries = [*(document.get("interventions") or []), *(document.get("changes") or [])]
         dates = {dt.date.fromisoformat(str(e["from"])) for e in entries if e.get("from")}
-    except (OSError, yaml.YAMLError, AttributeError, TypeError, ValueError) as exc:
+    except InputError:
+        raise
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
         raise InputError(Problem(str(path), "", "cannot read the start dates of the "
                                  f"resolved scenario: {exc}")) from None
     return tuple(sorted(dates))

@@ -42,7 +42,7 @@ from .pay import CouncilPay
 class InterventionArgs(BaseModel):
     """Arguments every intervention takes."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
     from_: dt.date | None = Field(
         default=None, alias="from",
         description="First day of the intervention (default: the start of the run).")

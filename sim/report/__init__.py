@@ -22,7 +22,6 @@ from typing import Any
 
 import matplotlib
 import pandas as pd
-import yaml
 from PIL import Image
 
 from ..errors import InputError, Problem
@@ -33,6 +32,7 @@ from ..fileio import atomic_path
 from ..metrics import HEADLINE
 from ..results import PARAMETERS_FILE, SCENARIOS_FOLDER, RunResults, read_results
 from ..summary import PERIOD_ALL, headline
+from ..yamlio import load_yaml
 from . import sections, text
 from .assumptions import assumptions_section, intervention_defaults
 from .breakdown import council_table
@@ -75,13 +75,10 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.is_file():
         raise InputError(Problem(str(path), "", "missing; the results folder is "
-                                 "incomplete")) from None
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(Problem(str(path), "", f"unreadable: {exc}")) from None
+                                 "incomplete"))
+    document = load_yaml(path)
     if not isinstance(document, dict) or "name" not in document:
         raise InputError(Problem(str(path), "", "not a saved scenario document"))
     return document
