@@ -8,6 +8,7 @@ options or parameters) print one ``Error:`` line per problem and exit with code 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import math
@@ -169,6 +170,21 @@ def _open_executor(kind: str, address: str | None, jobs: int) -> Any:
     return open_executor(kind, address, jobs)
 
 
+def check_option(function: Callable) -> Callable:
+    """``--check``: assert the weekly invariants in every simulation."""
+    return click.option(
+        "--check", is_flag=True,
+        help="Assert every week that people and money are conserved and nobody is in two "
+             "places (about 10% slower); a failure stops that job with the week and the "
+             "numbers. Results are the same either way.")(function)
+
+
+def _with_check(plan: Any, check: bool) -> Any:
+    """The plan with ``--check`` on; as it was without the flag (then the environment
+    variable CAREMARKET_CHECK=1 still turns the checks on)."""
+    return dataclasses.replace(plan, check=True) if check else plan
+
+
 def years_option(function: Callable) -> Callable:
     """``--years``: the horizon (default: the parameter run.horizon_years)."""
     return click.option("--years", type=int, default=None,
@@ -247,6 +263,7 @@ def main() -> None:
                    "plot` and `caremarket report`).")
 @excel_option
 @executor_options
+@check_option
 @region_option
 @params_option
 @debug_option
@@ -254,7 +271,7 @@ def main() -> None:
 def run(ctx: click.Context, targets: tuple[str, ...], reps: int, years: int | None,
         seed: int, jobs: int, out: str, scale: float, sets: tuple[str, ...],
         sweeps: tuple[str, ...], resume: str | None, posterior: str | None, no_report: bool,
-        excel: bool, params_dir: str | None, executor_for: Callable) -> None:
+        excel: bool, params_dir: str | None, executor_for: Callable, check: bool) -> None:
     """Run scenarios against the baseline and write a results folder.
 
     SCENARIO_OR_FOLDER: scenario files, or folders meaning every *.yaml in them (optional
@@ -275,6 +292,7 @@ def run(ctx: click.Context, targets: tuple[str, ...], reps: int, years: int | No
         from sim.calibration.posterior import with_posterior
 
         plan = with_posterior(plan, posterior, resume=resume)
+    plan = _with_check(plan, check)
     with executor_for(plan.jobs) as executor:
         run_dir = open_run_dir(plan)
         click.echo(f"Running {len(plan.scenarios)} scenarios x {plan.reps} replications, "
@@ -747,13 +765,14 @@ def params_dir_option(function: Callable) -> Callable:
               help="Continue a stopped calibration folder (same inputs) from its last "
                    "finished generation.")
 @executor_options
+@check_option
 @params_dir_option
 @debug_option
 @click.pass_context
 def calibrate(ctx: click.Context, targets_file: str, param_paths: str | None,
               params_file: str | None, particles: int, generations: int, jobs: int,
               out: str, scale: float, years: float | None, seed: int, resume: str | None,
-              params_dir: str | None, executor_for: Callable) -> None:
+              params_dir: str | None, executor_for: Callable, check: bool) -> None:
     """Fit parameters to a council's own figures (ABC-SMC with pyabc).
 
     TARGETS: a targets file (calibration/*.yaml): observed figures with their periods,
@@ -769,6 +788,7 @@ def calibrate(ctx: click.Context, targets_file: str, param_paths: str | None,
                             particles=particles, generations=generations, jobs=jobs,
                             out=out, scale=scale, years=years, seed=seed,
                             params_dir=params_dir, resume=resume)
+    plan = _with_check(plan, check)
     from sim.calibration.abc import calibrate as run_calibration
     from sim.calibration.abc import open_folder
 
@@ -836,13 +856,14 @@ def _print_calibration(folder: Any) -> None:
 @click.option("--out", default=SENSITIVITY_OUT, show_default=True, type=click.Path(),
               help="Folder that receives the analysis folder <out>/<id>/.")
 @executor_options
+@check_option
 @params_dir_option
 @debug_option
 @click.pass_context
 def sensitivity(ctx: click.Context, method: str, metrics: str | None, scenario: str | None,
                 param_paths: str | None, params_file: str | None, n: int | None,
                 years: float, scale: float, seed: int, jobs: int, out: str,
-                params_dir: str | None, executor_for: Callable) -> None:
+                params_dir: str | None, executor_for: Callable, check: bool) -> None:
     """Which parameters matter: global sensitivity analysis with SALib.
 
     Varies parameters over their plausible ranges and writes indices.csv (indices with
@@ -858,6 +879,7 @@ def sensitivity(ctx: click.Context, method: str, metrics: str | None, scenario: 
                             paths=param_paths, paths_file=params_file, n=n, out=out,
                             scale=scale, years=years, seed=seed, jobs=jobs,
                             params_dir=params_dir)
+    plan = _with_check(plan, check)
     click.echo(f"Sensitivity ({plan.method}, n {plan.n}): {len(plan.space)} parameters, "
                f"{plan.runs} runs of {_number(plan.weeks / 52)} years at scale {plan.scale:g} "
                f"on {plan.jobs} worker{'s' if plan.jobs > 1 else ''}", err=True)

@@ -94,7 +94,8 @@ def _find_by_name(name: str) -> Path:
 
 def build_model(scenario: Scenario | str | Path | None = None, seed: int = 0,
                 years: float | None = None, scale: float = 1.0,
-                params: Parameters | None = None) -> "CareMarketModel":
+                params: Parameters | None = None, check: bool | None = None
+                ) -> "CareMarketModel":
     """A model ready to step, for one scenario (default the baseline).
 
     Args:
@@ -104,6 +105,8 @@ def build_model(scenario: Scenario | str | Path | None = None, seed: int = 0,
         years: horizon; default ``run.horizon_years``.
         scale: share of the county simulated.
         params: parameters; default ``load_parameters()``.
+        check: assert the weekly invariants after every step (``sim.invariants``; None:
+            on when the environment variable ``CAREMARKET_CHECK`` is "1").
     """
     from .model import CareMarketModel
 
@@ -113,4 +116,4 @@ def build_model(scenario: Scenario | str | Path | None = None, seed: int = 0,
     elif not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, params, years)
     return CareMarketModel(params, scenario=scenario, seed=seed,
-                           weeks=_weeks(params, years), scale=scale)
+                           weeks=_weeks(params, years), scale=scale, check=check)

@@ -132,14 +132,14 @@ class CareDelivery:
             r.income[idx], capital, True, fee_paid, m.charging), 0.0)
         block_rows = np.flatnonzero((t.block_reserved > 0) & (t.setting == Setting.CARE_HOME))
         block_price = self._block_price(Setting.CARE_HOME, block_rows)
-        block_paid = t.block_reserved[block_rows] * block_price
         used = np.bincount(prov[council & block], minlength=t.n)[block_rows]
+        block_paid = np.maximum(t.block_reserved[block_rows], used) * block_price
         acc.council["care_homes"], acc.council["blocks_unused_beds"] = self._council_bill(
             fee_paid, contribution, council, block, payer, used, block_price, block_rows)
         acc.contributions += float(contribution.sum())
         self_paid = np.where(council, 0.0, price)
         acc.selffunder_spend += float(self_paid.sum() + topup.sum())
-        income = np.where(council & ~block, fee_paid + topup, self_paid) + \
+        income = np.where(council & ~block, fee_paid, self_paid) + topup + \
             nursing * p["care_homes.nhs_nursing_care_weekly"]
         revenue += np.bincount(prov, weights=income, minlength=t.n)
         revenue[block_rows] += block_paid
@@ -182,7 +182,7 @@ class CareDelivery:
         acc.council_homecare_hours = float(package[council].sum())
         revenue += np.bincount(prov, weights=np.where(council & block, 0.0, charge),
                                minlength=t.n)
-        revenue[block_rows] += reserved * block_price
+        revenue[block_rows] += np.maximum(reserved, used) * block_price
         self.model.market.record_homecare(
             commissioned, np.bincount(prov, weights=hours, minlength=t.n),
             np.bincount(prov, minlength=t.n).astype(float), block_used)

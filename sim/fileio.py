@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InputError, Problem
+
 _HASH_CHUNK_BYTES = 1 << 20
 #: The longest file name (in bytes) common file systems accept (ext4, APFS, NTFS).
 MAX_NAME_BYTES = 255
@@ -190,6 +192,25 @@ class FolderLock:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self.release()
+
+
+@contextlib.contextmanager
+def writing(folder: Path | str, option: str) -> Iterator[None]:
+    """Hold ``folder``'s ``FolderLock`` while writing it.
+
+    Raises:
+        InputError: another process is writing it (naming ``option``, the command-line
+            option that chose the folder); nothing has been written.
+    """
+    lock = FolderLock(folder)
+    try:
+        lock.acquire()
+    except FolderBusyError as exc:
+        raise InputError(Problem(option, "", str(exc))) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _try_lock(fd: int) -> bool:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .fileio import plain, sha256_file, write_json
+from .invariants import checking
 from .plan import MANIFEST, RunPlan
 from .runner import replication_seeds
 
@@ -122,6 +123,7 @@ def new_manifest(plan: RunPlan, run_id: str, command: list[str]) -> dict[str, An
         "start_date": plan.start.isoformat(),
         "scale": plan.scale,
         "jobs_workers": plan.jobs,
+        "invariants_checked": checking(plan.check),
         "scenarios": [s.name for s in plan.scenarios],
         "jobs": job_records(plan),
         "python_executable": sys.executable,

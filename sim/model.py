@@ -13,6 +13,7 @@ from .calendar import WEEKS_PER_YEAR, april_weeks, effective_week, week_dates
 from .care import CareDelivery
 from .charging import ChargingRules
 from .commissioner import Commissioner, Economy
+from .invariants import InvariantChecker, checking
 from .levers import Levers
 from .market import Market
 from .metrics import MetricRecorder
@@ -52,11 +53,14 @@ class CareMarketModel(mesa.Model):
         seed: the replication's seed; each random process draws from its own named stream.
         weeks: how many weeks to simulate (default: ``run.horizon_years`` x 52).
         scale: simulate this fraction of the county (population and capacity alike).
+        check: assert the weekly invariants (``sim.invariants``) after every week; None:
+            on when the environment variable ``CAREMARKET_CHECK`` is "1". Results are the
+            same either way.
     """
 
     def __init__(self, params: Parameters, scenario: Scenario | None = None,
                  seed: np.random.SeedSequence | int = 0, weeks: int | None = None,
-                 scale: float = 1.0):
+                 scale: float = 1.0, check: bool | None = None):
         self.streams = RandomStreams(seed)
         super().__init__(rng=self.streams["mesa"])
         self.scale = scale
@@ -90,6 +94,7 @@ class CareMarketModel(mesa.Model):
         self.deaths = self.recovered = self.arrivals = 0
         build_county(self)
         self.policies.setup(self)
+        self.invariants = InvariantChecker(self) if checking(check) else None
 
     @property
     def commissioner(self) -> Commissioner:
@@ -137,8 +142,10 @@ class CareMarketModel(mesa.Model):
     def step(self) -> None:
         """One week: calendar, parameter changes and interventions; demography; pathway;
         placement; care and money; exit and entry; workforce; metrics. With
-        ``phase_seconds`` (a dict), the time of each phase is added to it."""
-        timing = self.phase_seconds
+        ``phase_seconds`` (a dict), the time of each phase is added to it; with
+        ``invariants`` (``check``), they are checked after the phases that need it and at
+        the end of the week (``InvariantError`` if one fails)."""
+        timing, invariants = self.phase_seconds, self.invariants
         for name, phase in self.phases():
             if timing is None:
                 phase()
@@ -146,7 +153,11 @@ class CareMarketModel(mesa.Model):
                 started = time.perf_counter()
                 phase()
                 timing[name] = timing.get(name, 0.0) + time.perf_counter() - started
+            if invariants is not None:
+                invariants.after_phase(name)
         self.week += 1
+        if invariants is not None:
+            invariants.end_week()
 
     def place(self) -> None:
         """Interventions before placement, placement, interventions after it."""
@@ -305,17 +316,19 @@ class CareMarketModel(mesa.Model):
 
 def simulate_arrays(params: Parameters, scenario: Scenario | None,
                     seed: np.random.SeedSequence | int, weeks: int | None = None,
-                    scale: float = 1.0) -> dict[str, np.ndarray]:
+                    scale: float = 1.0, check: bool | None = None) -> dict[str, np.ndarray]:
     """Run one replication; its recorded arrays, not scaled back: ``metrics`` (metric x
     week), ``by_district`` (``BY_DISTRICT`` metric x district x week) and ``by_council``
-    (``BY_COUNCIL`` metric x council x week)."""
-    model = CareMarketModel(params, scenario, seed, weeks, scale)
+    (``BY_COUNCIL`` metric x council x week). ``check``: as ``CareMarketModel``'s (the
+    weekly invariants; None: from ``CAREMARKET_CHECK``)."""
+    model = CareMarketModel(params, scenario, seed, weeks, scale, check)
     model.run()
     return {"metrics": model.recorder.data, "by_district": model.recorder.by_district,
             "by_council": model.recorder.by_council}
 
 
 def simulate(params: Parameters, scenario: Scenario | None, seed: np.random.SeedSequence | int,
-             weeks: int | None = None, scale: float = 1.0) -> np.ndarray:
+             weeks: int | None = None, scale: float = 1.0, check: bool | None = None
+             ) -> np.ndarray:
     """Run one replication; returns weekly metrics (metric x week), not scaled back."""
-    return simulate_arrays(params, scenario, seed, weeks, scale)["metrics"]
+    return simulate_arrays(params, scenario, seed, weeks, scale, check)["metrics"]

@@ -59,6 +59,8 @@ class RunPlan:
     out: Path
     resume: Path | None = None
     sweep_texts: tuple[str, ...] = ()
+    #: ``--check``: assert the weekly invariants (None: as ``CAREMARKET_CHECK`` says)
+    check: bool | None = None
 
     @property
     def start(self) -> dt.date:

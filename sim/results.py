@@ -53,14 +53,13 @@ from .compare import Appraisal, Comparison, compare
 from .errors import InputError, Problem
 from .executors import describe_executor
 from .fileio import (
-    FolderBusyError,
-    FolderLock,
     atomic_path,
     child_path,
     plain,
     remove_temporary_files,
     write_json,
     write_text,
+    writing,
 )
 from .manifest import new_manifest, now, write_manifest
 from .metrics import BY_COUNCIL, BY_DISTRICT, METRICS
@@ -162,15 +161,8 @@ def execute(plan: RunPlan, command: list[str], executor: Executor | None = None,
         JobFailedError: jobs failed; every other job ran.
     """
     run_dir = run_dir or open_run_dir(plan)
-    lock = FolderLock(run_dir)
-    try:
-        lock.acquire()
-    except FolderBusyError as exc:
-        raise InputError(Problem("--resume" if plan.resume else "--out", "", str(exc))) from None
-    try:
+    with writing(run_dir, "--resume" if plan.resume else "--out"):
         _execute(plan, command, executor, progress, run_dir)
-    finally:
-        lock.release()
     return run_dir
 
 
@@ -189,7 +181,7 @@ def _execute(plan: RunPlan, command: list[str], executor: Executor | None,
         write_inputs(run_dir, plan)
         ensemble = run_ensemble(plan.scenarios, plan.params, plan.reps, plan.seed, plan.weeks,
                                 plan.scale, executor=executor, jobs=plan.jobs, run_dir=run_dir,
-                                progress=progress, on_job=jobs.record)
+                                progress=progress, on_job=jobs.record, check=plan.check)
         comparison = write_outputs(run_dir, ensemble, plan.dates, Appraisal.of(plan.params))
         write_by_district(run_dir, ensemble, plan.dates, plan.params["county.districts"])
         write_by_council(run_dir, ensemble, plan.dates, plan.params["county.councils"])

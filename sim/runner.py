@@ -115,6 +115,9 @@ class Job:
     weeks: int
     scale: float
     path: Path | None = None
+    #: assert the weekly invariants (``sim.invariants``); None: as ``CAREMARKET_CHECK``
+    #: says in the worker. Results are the same either way.
+    check: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -231,7 +234,8 @@ def run_job(job: Job) -> JobResult:
     from .model import simulate_arrays  # heavy: imported in the worker, when needed
 
     started = time.perf_counter()
-    arrays = simulate_arrays(job.params, job.scenario, job.seed, job.weeks, job.scale)
+    arrays = simulate_arrays(job.params, job.scenario, job.seed, job.weeks, job.scale,
+                             check=job.check)
     expected = job_shapes(job.weeks, job.params.dim_sizes["district"],
                           job.params.dim_sizes["council"])
     for name, array in arrays.items():
@@ -268,7 +272,8 @@ def run_ensemble(scenarios: list[Scenario], params: Parameters, reps: int, seed:
                  weeks: int, scale: float = 1.0, executor: Executor | None = None,
                  jobs: int = 1, run_dir: Path | str | None = None,
                  progress: Progress | None = None,
-                 on_job: Callable[[JobResult], None] | None = None) -> Ensemble:
+                 on_job: Callable[[JobResult], None] | None = None,
+                 check: bool | None = None) -> Ensemble:
     """Run every (scenario x replication) job; one that raises stops no other.
 
     Args:
@@ -286,6 +291,8 @@ def run_ensemble(scenarios: list[Scenario], params: Parameters, reps: int, seed:
         progress: called as ``progress(done, total)`` after each job.
         on_job: called with each job's result as it is known: reused ones first, then
             each job (done or failed) as it finishes.
+        check: assert the weekly invariants in every job (``sim.invariants``; None: as
+            the environment variable ``CAREMARKET_CHECK`` says where the job runs).
 
     Returns:
         The ensemble, whose values are read with ``Ensemble.raw`` or ``Ensemble.county``.
@@ -312,7 +319,8 @@ def run_ensemble(scenarios: list[Scenario], params: Parameters, reps: int, seed:
             if path is not None and _complete(path, shapes):
                 results[(scenario.name, rep)] = JobResult(scenario.name, rep, REUSED, 0.0, path)
             else:
-                pending.append(Job(scenario, rep, seeds[rep], rep_params, weeks, scale, path))
+                pending.append(Job(scenario, rep, seeds[rep], rep_params, weeks, scale, path,
+                                   check))
     if results:
         log.info("reusing %d job files in %s", len(results), run_dir)
     for result in list(results.values()):

@@ -1,10 +1,16 @@
 """Shared fixtures: parameters load once per session; small, short models for speed."""
 
+import os
 from pathlib import Path
 
 import pytest
 
 from sim.parameters import load_parameters
+
+# The whole suite runs with the weekly invariants checked (sim/invariants.py): every model
+# built in a test, and every worker process a test starts (they inherit the environment).
+# Set at import, before any model or worker starts; CAREMARKET_CHECK=0 turns it off.
+os.environ.setdefault("CAREMARKET_CHECK", "1")
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 #: the tiny run that the figure and report tests read (fee uplift and a stress test)

@@ -20,6 +20,7 @@ from sim.calibration.posterior import read_posterior
 from sim.calibration.sampler import InlineExecutor
 from sim.calibration.synthetic import synthetic_targets
 from sim.errors import InputError
+from sim.fileio import FolderLock
 from sim.parameters import load_parameters
 from sim.results import read_results
 
@@ -93,6 +94,15 @@ def test_an_interrupted_calibration_resumes_to_the_same_posterior(tmp_path, para
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["status"] == "completed" and len(manifest["generations"]) == 3
     pd.testing.assert_frame_equal(pd.read_csv(folder / "posterior.csv"), whole)
+
+
+def test_a_calibration_folder_another_process_writes_is_refused(tmp_path, params):
+    plan = tiny_plan(tmp_path, params)
+    folder = open_folder(plan)
+    before = sorted(p.name for p in folder.iterdir())
+    with FolderLock(folder), pytest.raises(InputError, match="being written by another run"):
+        calibrate(plan, folder=folder)
+    assert sorted(p.name for p in folder.iterdir()) == before
 
 
 def test_resume_refuses_other_inputs(tmp_path, params):

@@ -319,10 +319,10 @@ def test_an_interrupted_run_resumes_with_identical_results(tmp_path, monkeypatch
 def test_an_interrupt_is_recorded_with_the_jobs_that_finished(tmp_path, monkeypatch):
     real = sim.model.simulate_arrays
 
-    def interrupt_second(params, scenario, seed, weeks, scale=1.0):
+    def interrupt_second(params, scenario, seed, weeks, scale=1.0, check=None):
         if seed.spawn_key == (1,):
             raise KeyboardInterrupt
-        return real(params, scenario, seed, weeks, scale)
+        return real(params, scenario, seed, weeks, scale, check)
 
     monkeypatch.setattr(sim.model, "simulate_arrays", interrupt_second)
     plan = plan_run([SCENARIOS / "baseline.yaml"], reps=2, years=1, scale=SCALE, out=tmp_path)

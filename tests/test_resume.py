@@ -144,11 +144,11 @@ def _fail_one(monkeypatch, scenario: str, rep: int) -> list[tuple[str, int]]:
     the list records each job that ran."""
     real, ran = sim.model.simulate_arrays, []
 
-    def simulate(params, this, seed, weeks, scale=1.0):
+    def simulate(params, this, seed, weeks, scale=1.0, check=None):
         ran.append((this.name, seed.spawn_key[0]))
         if (this.name, seed.spawn_key[0]) == (scenario, rep):
             raise ZeroDivisionError("a bad week")
-        return real(params, this, seed, weeks, scale)
+        return real(params, this, seed, weeks, scale, check)
 
     monkeypatch.setattr(sim.model, "simulate_arrays", simulate)
     return ran

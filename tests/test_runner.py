@@ -131,11 +131,11 @@ def _fail_one(monkeypatch, scenario: str, rep: int) -> list[tuple[str, int]]:
     """Make the model raise for one (scenario, rep); the list records every job run."""
     real, ran = sim.model.simulate_arrays, []
 
-    def fail_one(params, this, seed, weeks, scale=1.0):
+    def fail_one(params, this, seed, weeks, scale=1.0, check=None):
         ran.append((this.name, seed.spawn_key[0]))
         if (this.name, seed.spawn_key) == (scenario, (rep,)):
             raise RuntimeError("boom")
-        return real(params, this, seed, weeks, scale)
+        return real(params, this, seed, weeks, scale, check)
 
     monkeypatch.setattr(sim.model, "simulate_arrays", fail_one)
     return ran

@@ -27,6 +27,7 @@ import numpy as np
 import pyabc
 
 from ..executors import describe_executor
+from ..fileio import writing
 from ..manifest import now
 from ..results import new_run_dir
 from ..runner import default_executor
@@ -73,7 +74,7 @@ def database_url(folder: Path) -> str:
 def simulator(plan: CalibrationPlan) -> TargetSimulator:
     """The model as the calibration sees it."""
     return TargetSimulator(plan.params, plan.space, plan.targets, plan.weeks, plan.scale,
-                           plan.seed)
+                           plan.seed, plan.check)
 
 
 def build_abc(plan: CalibrationPlan, sampler: pyabc.sampler.Sampler) -> pyabc.ABCSMC:
@@ -108,10 +109,20 @@ def calibrate(plan: CalibrationPlan, command: Sequence[str] = (),
 
     Returns:
         The calibration folder.
+
+    Raises:
+        InputError: another process is writing the folder (nothing is written).
     """
     for name in PYABC_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     folder = folder or open_folder(plan)
+    with writing(folder, "--resume" if plan.resume else "--out"):
+        _calibrate(plan, command, executor, progress, folder)
+    return folder
+
+
+def _calibrate(plan: CalibrationPlan, command: Sequence[str], executor: Executor | None,
+               progress: Progress | None, folder: Path) -> None:
     manifest = start_manifest(plan, folder, command)
     manifest["executor"] = describe_executor(executor, plan.jobs)
     started = time.perf_counter()
@@ -126,7 +137,6 @@ def calibrate(plan: CalibrationPlan, command: Sequence[str] = (),
         finish_manifest(manifest, folder, started, exc)
         raise
     finish_manifest(manifest, folder, started, None)
-    return folder
 
 
 @contextlib.contextmanager

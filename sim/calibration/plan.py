@@ -57,6 +57,8 @@ class CalibrationPlan:
     out: Path
     resume: Path | None = None
     quantile: float = EPSILON_QUANTILE
+    #: ``--check``: assert the weekly invariants (None: as ``CAREMARKET_CHECK`` says)
+    check: bool | None = None
 
     @property
     def start(self) -> dt.date:

@@ -49,6 +49,8 @@ class SensitivityPlan:
     jobs: int
     out: Path
     scenario_arg: str | None = None
+    #: ``--check``: assert the weekly invariants (None: as ``CAREMARKET_CHECK`` says)
+    check: bool | None = None
 
     @property
     def outputs(self) -> list[str]:

@@ -40,6 +40,8 @@ class TargetSimulator:
     weeks: int
     scale: float
     seed: int
+    #: assert the weekly invariants (None: as ``CAREMARKET_CHECK`` says where it runs)
+    check: bool | None = None
 
     def __call__(self, particle: Mapping[str, float]) -> dict[str, float]:
         return self.at(self.space.point(particle))
@@ -49,7 +51,8 @@ class TargetSimulator:
         from ..model import simulate  # heavy: imported where the model runs
 
         weekly = simulate(self.space.apply(self.params, point), None,
-                          point_seed(self.seed, point), self.weeks, self.scale)
+                          point_seed(self.seed, point), self.weeks, self.scale,
+                          check=self.check)
         return self.targets.simulated(scale_back(weekly, self.scale),
                                       self.params["run.start_date"])
 

@@ -48,8 +48,8 @@ def evaluate_model(plan: SensitivityPlan, points: np.ndarray, executor: Executor
     the same seed, on ``executor`` or the project's process pool (``plan.jobs`` workers)."""
     seed = replication_seeds(plan.seed, 1)[0]
     scenarios = [baseline_scenario()] + ([plan.scenario] if plan.scenario else [])
-    jobs = [Job(s, i, seed, plan.space.apply(plan.params, point), plan.weeks, plan.scale)
-            for i, point in enumerate(points) for s in scenarios]
+    jobs = [Job(s, i, seed, plan.space.apply(plan.params, point), plan.weeks, plan.scale,
+                check=plan.check) for i, point in enumerate(points) for s in scenarios]
     totals = np.empty((len(points), len(scenarios), len(plan.metrics)))
     for done, (job, arrays) in enumerate(_run(jobs, executor, plan.jobs), start=1):
         county = scale_back(arrays["metrics"], plan.scale)
