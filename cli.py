@@ -175,7 +175,7 @@ def check_option(function: Callable) -> Callable:
     return click.option(
         "--check", is_flag=True,
         help="Assert every week that people and money are conserved and nobody is in two "
-             "places (about 10% slower); a failure stops that job with the week and the "
+             "places (10-15% slower); a failure stops that job with the week and the "
              "numbers. Results are the same either way.")(function)
 
 
