@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from .dims import FIXED_DIMS
-from .errors import InputError, Problem
+from .errors import InputError, Problem, looks_numeric, short_repr
 from .regions import REGION_FILE, is_region_folder, read_region
 from .yamlio import load_yaml, parse_yaml
 
@@ -221,7 +221,7 @@ def _coerce_per_council(spec: ParamSpec, kind: str, low, high, raw: Any, council
         if len(raw) != councils:
             raise ValueError(f"expected a number for every council, or a list of {councils} "
                              f"(one per council in county.councils), got {len(raw)} values: "
-                             f"{_short(raw)}")
+                             f"{short_repr(raw)}")
         items = [_coerce_scalar(spec, kind, low, high, x) for x in raw]
         return np.array(items, dtype=float if kind == "number" else None)
     return _coerce_scalar(spec, kind, low, high, raw)
@@ -248,7 +248,7 @@ def _coerce_plain(spec: ParamSpec, kind: str, low, high, raw: Any,
             arr = None
         if arr is None or arr.shape != shape:
             raise ValueError(f"expected a list shaped {_shape_words(spec.dims, shape)}, "
-                             f"got {_short(raw)}")
+                             f"got {short_repr(raw)}")
         items = [_coerce_scalar(spec, kind, low, high, x) for x in arr.ravel()]
         if kind == "label":
             return tuple(items)
@@ -268,40 +268,40 @@ def _coerce_scalar(spec: ParamSpec, kind: str, low, high, raw: Any) -> Any:
     unit = spec.unit
     if kind == "flag":
         if not isinstance(raw, bool):
-            raise ValueError(f"expected true or false ({unit}), got {_short(raw)}")
+            raise ValueError(f"expected true or false ({unit}), got {short_repr(raw)}")
         return raw
     if kind == "label":
         if not isinstance(raw, str):
-            raise ValueError(f"expected text, got {_short(raw)}")
+            raise ValueError(f"expected text, got {short_repr(raw)}")
         return raw
     if kind == "date":
         if isinstance(raw, dt.datetime):
             raise ValueError(f"expected a date like 2025-04-01 (no time of day), got "
-                             f"{_short(raw)}")
+                             f"{short_repr(raw)}")
         try:
             day = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
         except ValueError:
-            raise ValueError(f"expected a date like 2025-04-01, got {_short(raw)}") from None
+            raise ValueError(f"expected a date like 2025-04-01, got {short_repr(raw)}") from None
         if not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
             raise ValueError(f"expected a date from {DATE_RANGE[0]} to {DATE_RANGE[1]}, got "
                              f"{day}")
         return day
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         hint = " (YAML reads 1e3 as text: write 1000 or 1.0e+3)" \
-            if isinstance(raw, str) and _looks_numeric(raw) else ""
-        raise ValueError(f"expected a number in {unit}, got {_short(raw)}{hint}")
+            if isinstance(raw, str) and looks_numeric(raw) else ""
+        raise ValueError(f"expected a number in {unit}, got {short_repr(raw)}{hint}")
     try:
         finite = math.isfinite(raw)
     except OverflowError:  # an int beyond a float's range
         finite = False
     if not finite:
-        raise ValueError(f"expected a finite number in {unit}, got {_short(raw)}")
+        raise ValueError(f"expected a finite number in {unit}, got {short_repr(raw)}")
     if kind == "int" and int(raw) != raw:
-        raise ValueError(f"expected a whole {unit}, got {_short(raw)}")
+        raise ValueError(f"expected a whole {unit}, got {short_repr(raw)}")
     value = int(raw) if kind == "int" else float(raw)
     if low is not None and value < low or high is not None and value > high:
         bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ValueError(f"{unit} must be {bounds}, got {_short(raw)}")
+        raise ValueError(f"{unit} must be {bounds}, got {short_repr(raw)}")
     return value
 
 
@@ -501,21 +501,9 @@ def parse_assignment(text: str, params: Parameters, where: str = "--set") -> tup
         value = parse_yaml(raw, where)
     except InputError as exc:
         reason = exc.problems[0].message
-        raise InputError(Problem(where, path, f"cannot read value {_short(raw)}: "
+        raise InputError(Problem(where, path, f"cannot read value {short_repr(raw)}: "
                                  f"{reason}")) from None
     return path, params.check_value(path, value, where, path)
 
 
-def _looks_numeric(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    """``repr(value)``, cut to ``limit`` characters for error messages."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 

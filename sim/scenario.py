@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, shorten
 from .metrics import INDEX
 from .parameters import Parameters
 from .policies import InterventionSpec, check_entries
@@ -189,9 +189,6 @@ def read_scenario_file(path: Path | str) -> _ScenarioFile:
         raise InputError(_pydantic_problems(str(path), exc, raw)) from None
 
 
-def _short(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
 
 def scenario_files(targets: list[Path | str]) -> list[Path]:
     """Expand files and folders (every *.yaml / *.yml in a folder) into files."""
@@ -202,7 +199,7 @@ def scenario_files(targets: list[Path | str]) -> list[Path]:
         except FileNotFoundError:
             pass
         except (OSError, ValueError) as exc:
-            raise InputError(Problem(_short(str(target)), "", f"cannot read: "
+            raise InputError(Problem(shorten(str(target), 120), "", f"cannot read: "
                                      f"{getattr(exc, 'strerror', None) or exc}")) from None
         if target.is_dir():
             found = sorted([*target.glob("*.yaml"), *target.glob("*.yml")])

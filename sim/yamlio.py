@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, short_repr
 
 #: Largest input file read, in bytes (the shipped ones are a few kilobytes).
 MAX_BYTES = 1_000_000
@@ -44,7 +44,7 @@ class _StrictLoader(yaml.SafeLoader):
             return super().construct_object(node, deep=deep)
         except (ValueError, TypeError, KeyError, AttributeError, IndexError,
                 OverflowError) as exc:
-            shown = f" {_short(node.value)}" if isinstance(node, yaml.ScalarNode) else ""
+            shown = f" {short_repr(node.value, 60)}" if isinstance(node, yaml.ScalarNode) else ""
             tag = node.tag.replace(yaml.resolver.Resolver.DEFAULT_SCALAR_TAG[:-3], "!!")
             kind = TAG_WORDS.get(tag, tag)
             why = f": {exc}" if isinstance(exc, ValueError) else ""
@@ -66,9 +66,6 @@ class _StrictLoader(yaml.SafeLoader):
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
-
-def _short(text: str, limit: int = 60) -> str:
-    return repr(text if len(text) <= limit else text[:limit - 3] + "...")
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..calendar import DAYS_PER_WEEK
+from ..errors import short_repr
 
 FINANCIAL_YEAR = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 RANGE_SEPARATOR = " to "
@@ -47,9 +48,6 @@ class Period:
         return (index >= self.first_week(start)) & (index < self.weeks_needed(start))
 
 
-def _short(text: str, limit: int = 60) -> str:
-    return repr(text if len(text) <= limit else text[:limit - 3] + "...")
-
 
 def parse_period(raw: dt.date | str) -> Period:
     """A period from a targets file's ``period``.
@@ -64,15 +62,16 @@ def parse_period(raw: dt.date | str) -> Period:
     if year:
         first = int(year.group(1))
         if (first + 1) % 100 != int(year.group(2)) or first + 1 > dt.MAXYEAR or first < 1:
-            raise ValueError(f"{_short(text)} is not a financial year; expected {PERIOD_HELP}")
+            raise ValueError(f"{short_repr(text, 60)} is not a financial year; expected "
+                             f"{PERIOD_HELP}")
         return Period(text, dt.date(first, 4, 1), dt.date(first + 1, 3, 31))
     parts = text.split(RANGE_SEPARATOR)
     try:
         days = [dt.date.fromisoformat(p.strip()) for p in parts]
     except ValueError:
-        raise ValueError(f"cannot read {_short(text)}; expected {PERIOD_HELP}") from None
+        raise ValueError(f"cannot read {short_repr(text, 60)}; expected {PERIOD_HELP}") from None
     if len(days) == 1:
         return Period(text, days[0], days[0], is_date=True)
     if len(days) != 2 or days[1] < days[0]:
-        raise ValueError(f"cannot read {_short(text)}; expected {PERIOD_HELP}")
+        raise ValueError(f"cannot read {short_repr(text, 60)}; expected {PERIOD_HELP}")
     return Period(text, days[0], days[1])

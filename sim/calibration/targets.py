@@ -44,7 +44,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ..calendar import WEEKS_PER_YEAR, run_end
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, looks_numeric, short_repr
 from ..metrics import BY_NAME, INDEX
 from ..yamlio import load_yaml
 from .periods import PERIOD_HELP, Period, parse_period
@@ -87,10 +87,10 @@ class _Target(BaseModel):
     def _number(cls, v: Any) -> Any:
         if isinstance(v, bool) or (v is not None and not isinstance(v, (int, float))):
             hint = " (YAML reads 1.5e6 as text: write 1500000 or 1.5e+6)" \
-                if isinstance(v, str) and _looks_numeric(v) else ""
+                if isinstance(v, str) and looks_numeric(v) else ""
             raise ValueError(f"expected a number, got {v!r}{hint}")
         if v is not None and not _finite(v):
-            raise ValueError(f"expected a finite number, got {_short(v)}")
+            raise ValueError(f"expected a finite number, got {short_repr(v)}")
         return v
 
 
@@ -101,17 +101,6 @@ def _finite(number: int | float) -> bool:
         return False
 
 
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-def _looks_numeric(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 class _TargetsFile(BaseModel):
