@@ -202,8 +202,9 @@ class CareMarketModel(mesa.Model):
 
     def apply_changes(self, changes: dict) -> None:
         """Set new parameter values; those that start a piece of state reset it (every
-        council's fees, budget, capacity and block targets, the National Living Wage and providers' pay, the yearly cohort
-        turning 65), and the means-test rules are rebuilt."""
+        council's fees, budget, capacity and block targets, the National Living Wage and
+        providers' pay, the yearly cohort turning 65), and the means-test rules are
+        rebuilt."""
         self.p = self.p.with_values(changes)
         self.charging = ChargingRules.from_params(self.p)
         setters = {

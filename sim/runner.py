@@ -6,8 +6,9 @@ order. With a ``run_dir``, each job's weekly metrics (county, by district and by
 are saved to ``run_dir/jobs/<scenario>__r<rep>.npz`` atomically as soon as it finishes, by
 this process (workers, e.g. a Dask cluster's, send their arrays back and need no access to
 the folder), and only its status is kept, so memory does not grow with the number of jobs;
-a job whose file already exists is reused, which is how an interrupted ensemble resumes. ``run_dir/jobs/ensemble.json`` records what the files
-were made from, and a folder made from other inputs is refused.
+a job whose file already exists is reused, which is how an interrupted ensemble resumes.
+``run_dir/jobs/ensemble.json`` records what the files were made from, and a folder made
+from other inputs is refused.
 
 A job that raises does not stop the others: its error is kept, every other job runs, and
 then ``JobFailedError`` lists the failed jobs; running the ensemble again into the same
