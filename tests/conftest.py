@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.errors import InputError
 from sim.parameters import load_parameters
 
 # The whole suite runs with the weekly invariants checked (sim/invariants.py): every model
@@ -33,3 +34,12 @@ def small_run(tmp_path_factory) -> Path:
     targets = [SCENARIOS / "homecare_fee_uplift.yaml", SCENARIOS / "stress_demand_shock.yaml"]
     plan = plan_run(targets, jobs=1, out=tmp_path_factory.mktemp("results"), **SMALL_RUN)
     return execute(plan, ["caremarket", "run", "(test)"])
+
+
+def only_problem(folder: Path) -> tuple[str, str, str]:
+    """Loading the parameter folder ``folder`` fails with exactly one problem: its file's
+    name, key and message."""
+    with pytest.raises(InputError) as info:
+        load_parameters(folder)
+    (problem,) = info.value.problems
+    return Path(problem.file).name, problem.key, problem.message

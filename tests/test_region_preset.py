@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import only_problem
 
 import cli
 from sim.bench import SIZES, bench_setup
@@ -193,13 +194,6 @@ def test_out_of_area_placements_are_a_small_share_near_borders(region_run):
 
 def copy_preset(folder: Path) -> Path:
     return Path(shutil.copytree(REGIONS_DIR / REGION, folder / "preset"))
-
-
-def only_problem(folder: Path) -> tuple[str, str, str]:
-    with pytest.raises(InputError) as info:
-        load_parameters(folder)
-    (problem,) = info.value.problems
-    return Path(problem.file).name, problem.key, problem.message
 
 
 def test_an_unknown_region_names_the_valid_ones(tmp_path):

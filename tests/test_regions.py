@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import only_problem
 
 from bench.per_agent import simulate_per_agent
 from sim.bench import library_scenario
@@ -317,23 +318,16 @@ def test_the_per_agent_peer_matches_the_engine_in_a_region(region):
 
 # --- bad input ------------------------------------------------------------------------------
 
-def _problem(folder: Path) -> tuple[str, str, str]:
-    with pytest.raises(InputError) as info:
-        load_parameters(folder)
-    (problem,) = info.value.problems
-    return Path(problem.file).name, problem.key, problem.message
-
-
 def test_a_district_of_a_council_that_does_not_exist_is_refused(tmp_path):
     county = REGION.replace("value: [0, 0, 1, 1]", "value: [0, 0, 1, 2]")
-    file, key, message = _problem(params_folder(tmp_path, county=county))
+    file, key, message = only_problem(params_folder(tmp_path, county=county))
     assert (file, key) == ("county.yaml", "county.district_council")
     assert "council index 2 is out of range" in message and "2 councils" in message
 
 
 def test_a_council_without_districts_is_refused(tmp_path):
     county = REGION.replace("value: [0, 0, 1, 1]", "value: [0, 0, 0, 0]")
-    file, key, message = _problem(params_folder(tmp_path, county=county))
+    file, key, message = only_problem(params_folder(tmp_path, county=county))
     assert (file, key) == ("county.yaml", "county.district_council")
     assert "B" in message and "owns no district" in message
 
@@ -342,7 +336,7 @@ def test_a_per_council_list_of_the_wrong_length_is_refused(tmp_path):
     text = (DEFAULT_PARAMS_DIR / "commissioner.yaml").read_text()
     assert "  value: 25.0\n" in text
     commissioner = text.replace("  value: 25.0\n", "  value: [25.0, 26.0, 27.0]\n", 1)
-    file, key, message = _problem(params_folder(tmp_path, county=REGION,
+    file, key, message = only_problem(params_folder(tmp_path, county=REGION,
                                                 commissioner=commissioner))
     assert (file, key) == ("commissioner.yaml", "commissioner.fee_homecare_hourly")
     assert "list of 2" in message and "got 3" in message
