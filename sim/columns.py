@@ -40,3 +40,18 @@ class ColumnTable:
         self.n = size
         self._expose()
         return rows
+
+    def _remove_rows(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Drop the rows where ``mask`` is true, moving rows from the end into the gaps;
+        returns the rows removed and the gaps filled (the new rows of those moved)."""
+        gone = np.flatnonzero(mask)
+        if gone.size == 0:
+            return gone, gone
+        new_n = self.n - gone.size
+        holes = gone[gone < new_n]
+        movers = new_n + np.flatnonzero(~mask[new_n:])
+        for col in self._cols.values():
+            col[holes] = col[movers]
+        self.n = new_n
+        self._expose()
+        return gone, holes

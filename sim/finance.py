@@ -52,3 +52,30 @@ def margin(revenue, cost) -> np.ndarray:
 def fails(cash, weekly_cost, overdraft_weeks) -> np.ndarray:
     """Sudden failure: cash overdrawn beyond the allowed weeks of costs."""
     return cash < -overdraft_weeks * weekly_cost
+
+
+def book_week(table, revenue: np.ndarray, cost: np.ndarray, first_week: bool,
+              smoothing_weeks: float) -> None:
+    """Open providers' cash moves by revenue less cost; last week's cost and revenue, the
+    smoothed margin (this week's in the first week) and stress (staff shortfall plus
+    losses) are kept in the provider table."""
+    is_open = table.open
+    table.cash[is_open] += revenue[is_open] - cost[is_open]
+    table.weekly_cost[is_open] = cost[is_open]
+    table.weekly_revenue[is_open] = revenue[is_open]
+    current = margin(revenue, cost)[is_open]
+    table.margin[is_open] = current if first_week else smoothed(
+        table.margin[is_open], current, smoothing_weeks)
+    table.stress[is_open] = np.maximum(1.0 - table.fill[is_open], 0.0) + \
+        np.maximum(-table.margin[is_open], 0.0)
+
+
+def district_margin(table, rows: np.ndarray, n_districts: int) -> np.ndarray:
+    """Each district's smoothed margin of the provider ``rows``, weighted by revenue (the
+    county's where a district has none of them)."""
+    revenue = np.maximum(table.weekly_revenue[rows], 0.0)
+    weighted = np.bincount(table.district[rows], weights=table.margin[rows] * revenue,
+                           minlength=n_districts)
+    total = np.bincount(table.district[rows], weights=revenue, minlength=n_districts)
+    county = weighted.sum() / total.sum() if total.sum() > 0 else 0.0
+    return np.where(total > 0, weighted / np.maximum(total, 1e-9), county)

@@ -46,7 +46,9 @@ assert PLACED == tuple(range(PLACED[0], PLACED[0] + len(PLACED))), "consecutive 
 #: the recorded council spend lines that make up ``council_spend``
 SPEND_LINES = ("council_spend_care_homes", "council_spend_homecare",
                "council_spend_direct_payments", "council_spend_reablement",
-               "council_spend_blocks_unused", "council_spend_interventions")
+               "council_spend_blocks_unused", "council_spend_interventions",
+               "council_spend_supported_living", "council_spend_shared_lives",
+               "council_spend_day_opportunities")
 SPEND_LINE_ROWS = np.array([INDEX[name] for name in SPEND_LINES])
 #: at most this many offending rows are named in a message
 SHOWN = 5
@@ -374,20 +376,34 @@ class InvariantChecker:
         m, week = self.model, self.week
         spent = m.council_state("spend_this_year").astype(float)
         grew = spent - (0.0 if m.is_april[week] else self.spent_at_start)
-        bill = self.bill
+        bill = self.bill + self._working_age_bill()
         data = m.recorder.data[:, week]
         total, lines = data[INDEX["council_spend"]], data[SPEND_LINE_ROWS].sum()
         by_council = m.recorder.by_council[BY_COUNCIL.index("council_spend"), :, week]
         if _close(np.concatenate([grew, by_council, [total, lines]]),
-                  np.concatenate([bill, bill, [bill.sum(), total]])):
+                  np.concatenate([self.bill, bill, [bill.sum(), total]])):
             return
         for invariant, found, expected in (
-                ("each council's spend this year grows by the week's bill", grew, bill),
+                ("each council's spend this year grows by the week's bill (older people's "
+                 "budget)", grew, self.bill),
                 ("the recorded council spend is the councils' bill", total, bill.sum()),
                 ("the recorded spend lines add up to council spend", lines, total),
                 ("the recorded spend by council is each council's bill", by_council, bill)):
             if not _close(found, expected):
                 self.fail(invariant, f"expected {_money(expected)}, found {_money(found)}")
+
+    def _working_age_bill(self) -> np.ndarray | float:
+        """Each council's working-age bill this week, which its working-age providers
+        (and direct payments) received in full; 0 without working-age groups."""
+        wa = self.model.working_age
+        if wa is None:
+            return 0.0
+        bill = wa.accounts.by_council_group.sum(axis=1)
+        paid = wa.market.revenue_booked + wa.accounts.by_group("direct_payments").sum()
+        if not _close(np.array([paid]), np.array([bill.sum()])):
+            self.fail("working-age providers and direct payments receive the working-age "
+                      "bill", f"expected {_money(bill.sum())}, found {_money(paid)}")
+        return bill
 
     def _check_capital(self) -> None:
         """Since demography (residents keep their rows from then to the week's end),

@@ -12,13 +12,13 @@ import numpy as np
 
 from .calendar import WEEKS_PER_YEAR
 from .finance import (
+    book_week,
     care_home_staff_cost,
     care_home_unit_cost,
+    district_margin,
     fails,
     homecare_cost_per_hour,
-    margin,
     selffunder_markup,
-    smoothed,
 )
 from .placement import waiting_mask
 from .population import weekly_probability
@@ -109,6 +109,9 @@ class Market:
         the National Living Wage, a pay floor or a fee uplift passed on to pay)."""
         t = self.model.providers
         t.wage[t.open] = self.wage_for(t.setting[t.open])
+        working_age = getattr(self.model, "working_age", None)
+        if working_age is not None:  # the same labour pool: working-age providers too
+            working_age.market.reset_wages()
 
     # --- weekly finances -----------------------------------------------------------------
     def care_hours_per_resident(self, rows: np.ndarray) -> np.ndarray:
@@ -175,15 +178,7 @@ class Market:
         cost[agencies] = self._delivered[agencies] * per_hour + branch
         t.unit_cost[agencies] = per_hour + branch / np.maximum(self._delivered[agencies], 1.0)
         t.staff_demand[agencies] = self.agency_staff_demand(self._commissioned, agencies)
-        is_open = t.open
-        t.cash[is_open] += revenue[is_open] - cost[is_open]
-        t.weekly_cost[is_open] = cost[is_open]
-        t.weekly_revenue[is_open] = revenue[is_open]
-        current = margin(revenue, cost)[is_open]
-        t.margin[is_open] = current if m.week == 0 else smoothed(
-            t.margin[is_open], current, p["market.margin_smoothing_weeks"])
-        t.stress[is_open] = np.maximum(1.0 - t.fill[is_open], 0.0) + \
-            np.maximum(-t.margin[is_open], 0.0)
+        book_week(t, revenue, cost, m.week == 0, p["market.margin_smoothing_weeks"])
 
     # --- prices (each April, and on opening) --------------------------------------------------
     def set_prices(self, rows: np.ndarray | None = None) -> None:
@@ -280,7 +275,7 @@ class Market:
         for setting in Setting:
             rows = np.flatnonzero(t.market_mask(setting))
             count = np.bincount(t.district[rows], minlength=n_districts)
-            mean_margin = self._district_margin(rows, n_districts)
+            mean_margin = district_margin(t, rows, n_districts)
             open_capacity = np.bincount(t.district[rows], weights=self.capacity(rows),
                                         minlength=n_districts)
             planned = self._planned_capacity(setting)
@@ -302,17 +297,6 @@ class Market:
                         p["care_homes.nursing_home_share"]
                     self.pipeline.append(PlannedOpening(m.week + lag, setting, int(district),
                                                         bool(nursing)))
-
-    def _district_margin(self, rows: np.ndarray, n_districts: int) -> np.ndarray:
-        """Each district's smoothed margin, weighted by revenue (the county's where a
-        district has no provider of the kind)."""
-        t = self.model.providers
-        revenue = np.maximum(t.weekly_revenue[rows], 0.0)
-        weighted = np.bincount(t.district[rows], weights=t.margin[rows] * revenue,
-                               minlength=n_districts)
-        total = np.bincount(t.district[rows], weights=revenue, minlength=n_districts)
-        county = weighted.sum() / total.sum() if total.sum() > 0 else 0.0
-        return np.where(total > 0, weighted / np.maximum(total, 1e-9), county)
 
     def _planned_capacity(self, setting: Setting) -> np.ndarray:
         """Capacity already planned in each district: beds, or hours a new agency's staff

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .dims import CLIENT_GROUPS
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -142,6 +144,34 @@ METRICS: tuple[Metric, ...] = (
     _m("council_fee_homecare", "GBP/hour", "Council fee: homecare", "ratio",
        "The council's standard hourly homecare fee (in a region of several councils, "
        "their fees weighted by population aged 65+)"),
+    # Working-age adults (sim.working_age)
+    _m("people_in_supported_living", "people", "People in supported living", "stock",
+       "Working-age clients with support hours in their own tenancy"),
+    _m("people_in_shared_lives", "people", "People in Shared Lives", "stock",
+       "Working-age clients living with a Shared Lives carer"),
+    _m("people_in_day_opportunities", "people", "People attending day opportunities",
+       "stock", "Working-age clients with a place at day opportunities"),
+    _m("council_spend_supported_living", "GBP", "Council spend: supported living", "flow",
+       "Supported living hours delivered times the council's hourly rate"),
+    _m("council_spend_shared_lives", "GBP", "Council spend: Shared Lives", "flow",
+       "Shared Lives arrangements times the weekly fee"),
+    _m("council_spend_day_opportunities", "GBP", "Council spend: day opportunities", "flow",
+       "Days attended at day opportunities times the daily rate"),
+    _m("council_spend_18_64", "GBP", "Council spend on long-term support, 18-64", "flow",
+       "Council spend on working-age clients aged 18-64 (clients who have turned 65 count "
+       "in the older people's figures of councils' returns, not here)"),
+    _m("people_supported_18_64", "people", "People aged 18-64 on long-term support",
+       "stock", "Council-funded working-age clients aged 18-64 receiving a service"),
+    _m("transitions_at_18", "people", "Transitions at 18", "flow",
+       "Young people moving from children's services to adult long-term support"),
+    _m("moves_to_supported_living", "people", "Moves from residential care to supported "
+       "living", "flow", "Working-age clients leaving specialist residential care for "
+       "supported living"),
+    _m("specialist_residential_beds", "beds", "Specialist residential beds", "stock",
+       "Registered beds in open specialist residential homes for working-age adults"),
+    _m("working_age_providers_open", "providers", "Working-age providers open", "stock",
+       "Open supported living, specialist residential, working-age homecare, Shared Lives "
+       "and day-opportunity providers"),
     # Regions of several councils
     _m("out_of_area_placements", "people", "People placed out of area", "stock",
        "People (any funder) in a care home or on homecare with a provider in another "
@@ -149,6 +179,17 @@ METRICS: tuple[Metric, ...] = (
 )
 
 INDEX: dict[str, int] = {m.name: i for i, m in enumerate(METRICS)}
+#: Metrics also recorded by client group (``MetricRecorder.by_group``, groups in the order
+#: of ``sim.dims.CLIENT_GROUPS``); the county rows of ``METRICS`` are their totals.
+BY_GROUP = ("council_spend", "total_public_cost", "council_spend_care_homes",
+            "council_spend_homecare", "council_spend_direct_payments",
+            "council_spend_supported_living", "council_spend_shared_lives",
+            "council_spend_day_opportunities", "council_funded_long_term",
+            "council_funded_care_home_residents", "people_in_care_homes",
+            "people_receiving_homecare", "people_on_direct_payments",
+            "people_in_supported_living", "people_in_shared_lives",
+            "people_in_day_opportunities", "people_waiting", "unmet_need_hours",
+            "deaths_with_needs")
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 HEADLINE = ("council_spend", "people_waiting", "unmet_need_hours", "people_in_care_homes",
             "people_receiving_homecare", "provider_exits", "wellbeing_weeks")
@@ -165,25 +206,33 @@ BY_COUNCIL = ("council_spend", "people_waiting", "unmet_need_hours",
 
 class MetricRecorder:
     """Weekly aggregates in preallocated arrays: ``data`` (metric x week) for the county
-    (the region), ``by_district`` (``BY_DISTRICT`` metric x district x week) and
-    ``by_council`` (``BY_COUNCIL`` metric x council x week)."""
+    (the region), ``by_district`` (``BY_DISTRICT`` metric x district x week),
+    ``by_council`` (``BY_COUNCIL`` metric x council x week) and ``by_group`` (``BY_GROUP``
+    metric x client group x week)."""
 
     def __init__(self, weeks: int, districts: int, councils: int = 1):
         self.data = np.zeros((len(METRICS), weeks))
         self.by_district = np.zeros((len(BY_DISTRICT), districts, weeks))
         self.by_council = np.zeros((len(BY_COUNCIL), councils, weeks))
+        self.by_group = np.zeros((len(BY_GROUP), len(CLIENT_GROUPS), weeks))
 
     def record(self, week: int, values: dict[str, float],
                by_district: dict[str, np.ndarray],
-               by_council: dict[str, np.ndarray] | None = None) -> None:
+               by_council: dict[str, np.ndarray] | None = None,
+               by_group: dict[str, np.ndarray] | None = None) -> None:
         """Store one week's values; every registered metric must be given, every
-        ``BY_DISTRICT`` metric split by district and every ``BY_COUNCIL`` metric by
-        council (with one council, ``by_council`` may be left out: it is the region's)."""
+        ``BY_DISTRICT`` metric split by district, every ``BY_COUNCIL`` metric by council
+        (with one council, ``by_council`` may be left out: it is the region's) and every
+        ``BY_GROUP`` metric by client group (left out: all older people's)."""
         if by_council is None and self.by_council.shape[1] == 1:
             by_council = {name: values[name] for name in BY_COUNCIL}
+        if by_group is None:
+            by_group = {name: np.eye(len(CLIENT_GROUPS))[0] * values[name]
+                        for name in BY_GROUP}
         for given, expected in ((values.keys(), INDEX.keys()),
                                 (by_district.keys(), set(BY_DISTRICT)),
-                                (by_council.keys(), set(BY_COUNCIL))):
+                                (by_council.keys(), set(BY_COUNCIL)),
+                                (by_group.keys(), set(BY_GROUP))):
             missing, extra = expected - given, given - expected
             if missing or extra:
                 raise KeyError(f"metrics missing {sorted(missing)} / unknown {sorted(extra)}")
@@ -193,6 +242,8 @@ class MetricRecorder:
             self.by_district[i, :, week] = by_district[name]
         for i, name in enumerate(BY_COUNCIL):
             self.by_council[i, :, week] = by_council[name]
+        for i, name in enumerate(BY_GROUP):
+            self.by_group[i, :, week] = by_group[name]
 
     def series(self, name: str) -> np.ndarray:
         return self.data[INDEX[name]]

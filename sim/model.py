@@ -35,6 +35,8 @@ from .rng import RandomStreams
 from .scenario import Scenario, baseline_scenario
 from .setup import build_county
 from .workforce import Workforce
+from .working_age import WorkingAge
+from .working_age.outcomes import add_working_age
 
 #: The weekly step's phases, in order (``CareMarketModel.phases``).
 PHASES = ("calendar", "demography", "pathway", "placement", "care_and_money", "market",
@@ -93,6 +95,7 @@ class CareMarketModel(mesa.Model):
                                        len(self.commissioners))
         self.deaths = self.recovered = self.arrivals = 0
         build_county(self)
+        self.working_age = WorkingAge(self) if self.p["working_age.enabled"] else None
         self.policies.setup(self)
         self.invariants = InvariantChecker(self) if checking(check) else None
 
@@ -163,17 +166,25 @@ class CareMarketModel(mesa.Model):
         """Interventions before placement, placement, interventions after it."""
         self.policies.run_phase("before_placement", self)
         self.placement.run()
+        if self.working_age is not None:
+            self.working_age.place()
         self.policies.run_phase("after_placement", self)
 
     def deliver_care(self) -> None:
         """Care, money and outcomes of the week (kept for the metrics)."""
         self.accounts = self.care.run()
+        if self.working_age is not None:
+            self.working_age.deliver_care()
 
     def record(self) -> None:
-        """This week's metrics, for the county (the region), by district and by council."""
+        """This week's metrics, for the county (the region), by district, by council and
+        by client group (working-age groups' figures are added to the totals)."""
+        values = weekly_metrics(self, self.accounts)
         by_district = district_metrics(self, self.accounts)
-        self.recorder.record(self.week, weekly_metrics(self, self.accounts), by_district,
-                             council_metrics(self, self.accounts, by_district))
+        by_council = council_metrics(self, self.accounts, by_district)
+        by_group = None if self.working_age is None else add_working_age(
+            self.working_age, values, by_district, by_council)
+        self.recorder.record(self.week, values, by_district, by_council, by_group)
 
     def run(self) -> np.ndarray:
         """Step to the horizon; returns the (metric x week) array."""
@@ -193,6 +204,8 @@ class CareMarketModel(mesa.Model):
             self.population.grow_cohort(self.p["demography.new_65_growth"])
             self.market.reset_wages()
             self.market.set_prices()
+        if self.working_age is not None:
+            self.working_age.start_week(bool(self.is_april[self.week]))
         if self.week in self._changes:
             self.apply_changes(self._changes[self.week])
         self.policies.start_week(self)
@@ -218,6 +231,8 @@ class CareMarketModel(mesa.Model):
                 commissioner.reset_state(path, value)
             if path in setters:
                 setters[path](value)
+            if self.working_age is not None:
+                self.working_age.apply_change(path, value)
         if {"economy.national_living_wage", "workforce.care_wage_premium"} & changes.keys():
             self.market.reset_wages()
 
@@ -260,6 +275,8 @@ class CareMarketModel(mesa.Model):
                       lambda name: self.uniform("onset_" + name, keys))
         self.arrivals = district.size
         self.pathway.hospital_admissions()
+        if self.working_age is not None:
+            self.working_age.demography_phase()
 
     def _need_events(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows with this week's competing events: death (hazard by need and age), a rise
@@ -313,6 +330,8 @@ class CareMarketModel(mesa.Model):
         self.market.exit_and_fail()
         self.market.plan_entries()
         self.market.open_due()
+        if self.working_age is not None:
+            self.working_age.exit_and_entry()
 
 
 def simulate_arrays(params: Parameters, scenario: Scenario | None,

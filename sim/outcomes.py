@@ -8,13 +8,15 @@ from .care import WeekAccounts
 from .placement import waiting_mask
 from .providers import Setting
 from .residents import AT_HOME_SUPPORTED, Funding, Status, in_states
+from .working_age.outcomes import WORKING_AGE_ONLY
 
 GOOD_OR_BETTER = 1  # rating index: 0 outstanding, 1 good
 
 
 def weekly_metrics(model, acc: WeekAccounts) -> dict[str, float]:
     """Every registered metric for the week just simulated."""
-    return {**_people(model), **_providers(model), **_money(model, acc), **_care(acc, model)}
+    return {**_people(model), **_providers(model), **_money(model, acc), **_care(acc, model),
+            **dict.fromkeys(WORKING_AGE_ONLY, 0.0)}
 
 
 def district_metrics(model, acc: WeekAccounts) -> dict[str, np.ndarray]:

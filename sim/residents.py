@@ -103,18 +103,10 @@ class ResidentTable(ColumnTable):
 
     def remove(self, mask: np.ndarray) -> None:
         """Drop the residents where ``mask`` is true, moving rows from the end into the gaps."""
-        gone = np.flatnonzero(mask)
-        if gone.size == 0:
-            return
-        new_n = self.n - gone.size
-        holes = gone[gone < new_n]
-        movers = new_n + np.flatnonzero(~mask[new_n:])
-        self._row_of_id[self._cols["id"][gone]] = -1
-        for col in self._cols.values():
-            col[holes] = col[movers]
+        ids = self._cols["id"][np.flatnonzero(mask)]
+        _, holes = self._remove_rows(mask)
+        self._row_of_id[ids] = -1
         self._row_of_id[self._cols["id"][holes]] = holes
-        self.n = new_n
-        self._expose()
 
     def rows_of(self, ids: np.ndarray) -> np.ndarray:
         """Rows of the given ids (ids must be alive)."""

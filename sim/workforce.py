@@ -38,22 +38,37 @@ class Workforce:
         self.model = model
 
     def step(self) -> None:
-        m, t, p = self.model, self.model.providers, self.model.p
-        rows = np.flatnonzero(t.open)
-        gap = t.wage[rows] / m.economy.outside_wage(p) - 1.0
-        staff, demand = t.staff[rows], t.staff_demand[rows]
+        """Leavers and hires at every open provider, older people's and working-age
+        alike (one labour pool), then the year's international recruits shared over the
+        posts left unfilled."""
+        m = self.model
+        markets = [(m.providers, self.staffing_ratio)]
+        if m.working_age is not None:
+            markets.append((m.working_age.market.table, m.working_age.market.staffing_ratio))
+        flows = [self._flows(table) for table, _ in markets]
+        arrivals = m.p["workforce.international_recruits_per_year"] / WEEKS_PER_YEAR
+        total_unfilled = flows[0][2].sum()
+        for _, _, unfilled in flows[1:]:
+            total_unfilled += unfilled.sum()
+        for (table, staffing_ratio), (rows, staff_after, unfilled) in zip(markets, flows):
+            international = unfilled * min(arrivals / total_unfilled, 1.0) \
+                if total_unfilled > 0 else 0.0
+            table.staff[rows] = np.minimum(staff_after + international, table.staff_demand[rows])
+            table.fill[rows] = staffing_ratio(rows)
+
+    def _flows(self, table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Open rows, their staff after this week's leavers and hires, and the posts left
+        unfilled."""
+        m, p = self.model, self.model.p
+        rows = np.flatnonzero(table.open)
+        gap = table.wage[rows] / m.economy.outside_wage(p) - 1.0
+        staff, demand = table.staff[rows], table.staff_demand[rows]
         leavers = staff * weekly_probability(turnover_hazard(
             gap, p["workforce.turnover_base"], p["workforce.turnover_wage_elasticity"]))
         vacancies = np.maximum(demand - staff + leavers, 0.0)
         hires = vacancies * weekly_probability(hiring_hazard(
             gap, p["workforce.hire_rate"], p["workforce.hire_wage_elasticity"]))
-        unfilled = vacancies - hires
-        arrivals = p["workforce.international_recruits_per_year"] / WEEKS_PER_YEAR
-        total_unfilled = unfilled.sum()
-        international = unfilled * min(arrivals / total_unfilled, 1.0) \
-            if total_unfilled > 0 else 0.0
-        t.staff[rows] = np.minimum(staff - leavers + hires + international, demand)
-        t.fill[rows] = self.staffing_ratio(rows)
+        return rows, staff - leavers + hires, vacancies - hires
 
     def staffing_ratio(self, rows: np.ndarray) -> np.ndarray:
         """Staff against the staff today's work needs (1 = fully staffed): residents' care
@@ -75,5 +90,10 @@ class Workforce:
             rows = t.mask(setting)
             out[Setting(setting).name.lower()] = vacancy_rate(t.staff_demand[rows], t.staff[rows])
         rows = t.open
-        out["all"] = vacancy_rate(t.staff_demand[rows], t.staff[rows])
+        demand, staff = t.staff_demand[rows], t.staff[rows]
+        if self.model.working_age is not None:  # all settings: working-age providers too
+            wa = self.model.working_age.market.table
+            demand = np.concatenate([demand, wa.staff_demand[wa.open]])
+            staff = np.concatenate([staff, wa.staff[wa.open]])
+        out["all"] = vacancy_rate(demand, staff)
         return out
