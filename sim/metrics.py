@@ -157,7 +157,7 @@ METRICS: tuple[Metric, ...] = (
        "Shared Lives arrangements times the weekly fee"),
     _m("council_spend_day_opportunities", "GBP", "Council spend: day opportunities", "flow",
        "Days attended at day opportunities times the daily rate"),
-    _m("council_spend_18_64", "GBP", "Council spend on long-term support, 18-64", "flow",
+    _m("long_term_spend_18_64", "GBP", "Council spend on long-term support, 18-64", "flow",
        "Council spend on working-age clients aged 18-64 (clients who have turned 65 count "
        "in the older people's figures of councils' returns, not here)"),
     _m("people_supported_18_64", "people", "People aged 18-64 on long-term support",

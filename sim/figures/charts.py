@@ -68,9 +68,9 @@ MARKET_METRICS = ("care_home_beds", "care_home_occupancy", "provider_entries",
 MARKET_COLUMNS = 4
 SPEND_COMPONENTS = tuple(m.name for m in METRICS if m.name.startswith(f"{COUNCIL_COST}_"))
 PLANE_METRICS = (COUNCIL_COST, OUTCOME)
-COMPONENT_HATCHES = ("", "//", "..", "xx", "\\\\", "++", "--")
+COMPONENT_HATCHES = ("", "//", "..", "xx", "\\\\", "++", "--", "||", "oo", "**")
 COMPONENT_SHADES = ("#4d4d4d", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#bdbdbd",
-                    "#D55E00")
+                    "#D55E00", "#56B4E9", "#F0E442", "#000000")
 REP_POINT_SIZE = 18
 MEAN_POINT_SIZE = 110
 REP_POINT_ALPHA = 0.55

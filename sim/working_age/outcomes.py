@@ -13,7 +13,7 @@ from .codes import Service, WASetting
 WORKING_AGE_ONLY = ("people_in_supported_living", "people_in_shared_lives",
                     "people_in_day_opportunities", "council_spend_supported_living",
                     "council_spend_shared_lives", "council_spend_day_opportunities",
-                    "council_spend_18_64", "people_supported_18_64", "transitions_at_18",
+                    "long_term_spend_18_64", "people_supported_18_64", "transitions_at_18",
                     "moves_to_supported_living", "specialist_residential_beds",
                     "working_age_providers_open")
 #: Metrics that count every provider, older people's and working-age alike.
@@ -68,7 +68,7 @@ def add_working_age(wa, values: dict, by_district: dict, by_council: dict | None
         values[name] = float(by_group[name].sum())
     waiting = c.service == Service.WAITING
     values.update({
-        "council_spend_18_64": float(acc.spend_18_64.sum()),
+        "long_term_spend_18_64": float(acc.spend_18_64.sum()),
         "people_supported_18_64": int(np.count_nonzero(~waiting & (c.age < 65.0))),
         "transitions_at_18": wa.demography.transitions,
         "moves_to_supported_living": wa.placement.moves_to_supported_living,
