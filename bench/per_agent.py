@@ -550,6 +550,8 @@ class PerAgentModel(CareMarketModel):
         for agent in self._onsets():
             agent.admission()
             agent.ask_for_help()
+        if self.working_age is not None:  # vectorised in both (not a per-agent rule here)
+            self.working_age.demography_phase()
 
     def _remove(self, leavers: list[Resident]) -> None:
         """Dead and recovered residents leave the table (as the engine removes rows, so

@@ -23,8 +23,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from sim.calendar import WEEKS_PER_YEAR, run_end
+from sim.dims import CLIENT_GROUPS
 from sim.errors import InputError
-from sim.metrics import INDEX
+from sim.metrics import BY_GROUP, INDEX
 from sim.parameters import load_parameters
 from sim.policies import REGISTRY
 from sim.yamlio import parse_yaml
@@ -335,7 +336,10 @@ PERIODS = ["2025-26", "2026-27", "2024-25", "2025-27", "2025-2026", "1999-00", "
 
 @st.composite
 def target_entries(draw) -> dict:
-    metric = draw(mostly(st.sampled_from(METRICS), st.sampled_from(["", "spend", "x.y"])))
+    grouped = draw(st.integers(0, 3)) == 0
+    metrics = mostly(st.sampled_from(BY_GROUP), st.sampled_from(METRICS), odds=2) \
+        if grouped else st.sampled_from(METRICS)
+    metric = draw(mostly(metrics, st.sampled_from(["", "spend", "x.y"])))
     entry: dict[str, Any] = {
         "metric": metric,
         "period": draw(mostly(st.sampled_from(["2025-26", "2026-03-31"]),
@@ -351,7 +355,10 @@ def target_entries(draw) -> dict:
     if uncertainty in ("tolerance", "both"):
         entry["tolerance"] = draw(mostly(st.floats(min_value=0.01, max_value=1), numbers))
     if draw(st.integers(0, 3)) == 0:
-        entry["per"] = draw(mostly(st.sampled_from(METRICS), junk, odds=1))
+        entry["per"] = draw(mostly(metrics, junk, odds=1))
+    if grouped:
+        entry["group"] = draw(mostly(st.sampled_from(CLIENT_GROUPS), st.one_of(
+            junk, st.sampled_from(["older_peple", "Older_People", "all"])), odds=2))
     if draw(st.integers(0, 3)) == 0:
         entry["per_week"] = draw(mostly(st.booleans(), junk, odds=1))
     if draw(st.integers(0, 4)) == 0:

@@ -15,8 +15,10 @@ import sim.calibration.plan as calibration_plan
 from sim.calibration import sensitivity_plan
 from sim.calibration.space import MULTIPLIER, VALUE, build_space, default_paths
 from sim.calibration.targets import SDS_PER_TOLERANCE, load_targets, parse_period
+from sim.calibration.weekly import Weekly
+from sim.dims import CLIENT_GROUPS
 from sim.errors import InputError
-from sim.metrics import INDEX
+from sim.metrics import BY_GROUP, INDEX
 
 ROOT = Path(__file__).resolve().parent.parent
 ESSEX = ROOT / "calibration" / "essex.yaml"
@@ -54,6 +56,15 @@ def test_the_essex_file_loads_and_covers_the_calibration_band_figures(params):
                for t in targets.targets)
     assert targets.weeks_needed(params["run.start_date"]) == 52
     build_space(list(targets.parameters), params, "essex")  # its parameters can vary
+
+
+def test_the_essex_figures_about_older_people_read_their_rows():
+    by_group = {t.name: t.group for t in load_targets(ESSEX).targets
+                if t.metric in BY_GROUP}
+    # care_home_share is a figure for adults of all ages: it reads the county's total
+    assert by_group == {"long_term_support": "older_people", "care_home_share": None,
+                        "spend_care_homes": "older_people", "spend_homecare": "older_people",
+                        "council_spend": "older_people"}
 
 
 def test_a_tolerance_is_two_standard_deviations(tmp_path):
@@ -105,7 +116,8 @@ def test_simulated_figures_follow_the_metric_kind(tmp_path):
     county[INDEX["people_waiting"], 1] = 7
     county[INDEX["council_funded_care_home_residents"]] = 2
     county[INDEX["council_funded_long_term"]] = 8
-    figures = targets.simulated(county, START)
+    figures = targets.simulated(Weekly(county, np.zeros((len(BY_GROUP), len(CLIENT_GROUPS),
+                                                        60))), START)
     assert figures["requests"] == pytest.approx(np.arange(52).mean())  # an average week
     assert figures["stock_at_date"] == 7
     assert figures["share"] == pytest.approx(0.25)

@@ -33,6 +33,7 @@ from sim.regions import (
     region_names,
 )
 from sim.residents import CARE_HOME, Funding, Status, in_states
+from sim.working_age import Service as WAService
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "east_of_england"
@@ -164,10 +165,12 @@ def test_by_council_metrics_cover_every_council_and_add_up(region_run):
                                    atol=1e-6, err_msg=name)
     # nobody double-counted: the last week's council-funded care home residents, from the
     # resident table, each in exactly one council
-    r = m.residents
+    r, c = m.residents, m.working_age.clients
     in_home = (r.funding == Funding.COUNCIL) & in_states(r.status, CARE_HOME)
+    specialist = c.service == WAService.RESIDENTIAL
     assert by_council[BY_COUNCIL.index("council_funded_care_home_residents"), :, -1].tolist() \
-        == np.bincount(r.council[in_home], minlength=11).tolist()
+        == (np.bincount(r.council[in_home], minlength=11) +
+            np.bincount(c.council[specialist], minlength=11)).tolist()
     # spend per person aged 65+ is of one order in every council (a unitary council has one
     # or two care homes at this scale, whose random sizes spread it: about 1.5 times from
     # lowest to highest over two years, 3 times over these few weeks)

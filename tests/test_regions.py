@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from conftest import only_problem
 
 from bench.per_agent import simulate_per_agent
@@ -33,6 +34,7 @@ from sim.placement import district_distances
 from sim.providers import Setting
 from sim.residents import CARE_HOME, Funding, Status, in_states
 from sim.scenario import load_scenarios
+from sim.working_age import Service as WAService
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SCALE = 0.1
@@ -73,7 +75,17 @@ def params_folder(folder: Path, **files: str) -> Path:
         shutil.copy(file, folder / file.name)
     for stem, text in files.items():
         (folder / f"{stem}.yaml").write_text(text)
+    if "county" in files and "working_age" not in files:
+        _fit_working_age_population(folder)
     return folder
+
+
+def _fit_working_age_population(folder: Path) -> None:
+    """Give each district of the replaced county the same 18-64 population."""
+    districts = yaml.safe_load((folder / "county.yaml").read_text())["districts"]["value"]
+    working_age = yaml.safe_load((folder / "working_age.yaml").read_text())
+    working_age["population_18_64"]["value"] = [60000] * len(districts)
+    (folder / "working_age.yaml").write_text(yaml.safe_dump(working_age, sort_keys=False))
 
 
 def contested_districts(p: Parameters) -> np.ndarray:
@@ -176,17 +188,24 @@ def test_council_figures_sum_to_the_region_and_match_the_residents(region_run):
     long_term = (council & in_states(r.status, (*CARE_HOME, Status.HOMECARE,
                                                 Status.EXTRA_CARE))) | \
         (r.status == Status.DIRECT_PAYMENT)
-    for name, mask in (("council_funded_care_home_residents", in_home),
-                       ("council_funded_long_term", long_term)):
-        assert by_council[BY_COUNCIL.index(name), :, -1].tolist() == \
-            np.bincount(r.council[mask], minlength=2).tolist()
+    c = m.working_age.clients
+    supported = c.service != WAService.WAITING
+    for name, mask, working_age in (
+            ("council_funded_care_home_residents", in_home,
+             c.service == WAService.RESIDENTIAL),
+            ("council_funded_long_term", long_term, supported)):
+        assert by_council[BY_COUNCIL.index(name), :, -1].tolist() == (
+            np.bincount(r.council[mask], minlength=2) +
+            np.bincount(c.council[working_age], minlength=2)).tolist()
     # each council's books: its weekly spend since April (or the start) adds up to what it
     # has paid
     aprils = np.flatnonzero(m.is_april[:WEEKS])
     april = int(aprils[-1]) if aprils.size else 0
     spend = by_council[BY_COUNCIL.index("council_spend")]
-    for c in m.commissioners:
-        assert c.spend_this_year == pytest.approx(spend[c.council, april:].sum(), rel=1e-12)
+    working_age = m.working_age.commissioning.spend_this_year.sum(axis=1)
+    for council in m.commissioners:
+        paid = council.spend_this_year + working_age[council.council]
+        assert paid == pytest.approx(spend[council.council, april:].sum(), rel=1e-12)
 
 
 def test_out_of_area_placements_are_counted_from_the_resident_table(region_run):

@@ -1,7 +1,8 @@
 """Calibration to a council's own figures, parameter uncertainty, and global sensitivity.
 
 - ``targets`` and ``periods``: targets files (``calibration/*.yaml``): observed figures,
-  checked strictly;
+  checked strictly; ``weekly``: a run's values as targets read them (county totals and
+  client groups' rows);
 - ``space``: the parameters that vary, with priors from their plausible ranges;
 - ``plan``, ``abc``, ``sampler``, ``simulator``: ``caremarket calibrate`` (pyabc's
   ABC-SMC): ``plan_calibration`` then ``calibrate``;

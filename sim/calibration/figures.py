@@ -24,6 +24,7 @@ from ..figures.style import (
     wrap,
 )
 from .space import MULTIPLIER, Space
+from .targets import ALL_GROUPS
 
 POSTERIOR_BINS = 20
 ROW_HEIGHT = 0.32  # inches a row of a ranked chart takes
@@ -76,7 +77,8 @@ def fit_chart(fit: pd.DataFrame, caption: str) -> Figure:
 
 def _target_label(row) -> str:
     check = "" if row.fitted else " [check]"
-    return f"{row.target} ({row.period}){check}"
+    group = "" if row.group == ALL_GROUPS else f", {row.group}"
+    return f"{row.target} ({row.period}{group}){check}"
 
 
 @house_style

@@ -6,10 +6,11 @@
 - ``parameters.csv``: per parameter, the prior range and the posterior's mean and
   weighted 5th, 50th and 95th percentiles, and the 90% interval's width as a share of the
   prior's;
-- ``fit.csv``: per target, the observed figure and its standard deviation, one run at the
-  default parameters, the weighted 5th, 50th and 95th percentiles of the particles'
-  simulated figures, the median's distance in standard deviations (``z``) and whether it
-  is within ``FIT_SDS`` of the observed figure;
+- ``fit.csv``: per target, its metric(s) and client group (``all``: the county's total),
+  the observed figure and its standard deviation, one run at the default parameters, the
+  weighted 5th, 50th and 95th percentiles of the particles' simulated figures, the
+  median's distance in standard deviations (``z``) and whether it is within ``FIT_SDS`` of
+  the observed figure;
 - ``calibrated.yaml`` and ``params/`` (``overlay.py``); ``figures/`` (``figures.py``).
 """
 
@@ -26,7 +27,7 @@ from .overlay import write_overlay
 from .plan import CalibrationPlan
 from .simulator import TargetSimulator
 from .space import Space
-from .targets import FIT_SDS, Targets
+from .targets import ALL_GROUPS, FIT_SDS, Targets
 
 POSTERIOR = "posterior.csv"
 SIMULATED = "simulated.csv"
@@ -91,7 +92,7 @@ def fit_table(targets: Targets, simulated: pd.DataFrame, default_run: dict[str, 
                                              simulated["weight"][finite])
                           if finite.any() else (np.nan,) * 3)
         rows.append({"target": t.name, "metric": t.metric, "per": t.per or "",
-                     "period": t.period.text, "unit": t.unit, "observed": t.value,
+                     "group": t.group or ALL_GROUPS, "period": t.period.text, "unit": t.unit, "observed": t.value,
                      "sd": t.sd, "fitted": t.fit, "default_run": default_run[t.name],
                      "simulated_p5": low, "simulated_p50": mid, "simulated_p95": high,
                      "z": (mid - t.value) / t.sd, "within": t.fits(mid),

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..parameters import Parameters
-from ..summary import scale_back
 from .space import Space
 from .targets import Targets
+from .weekly import Weekly
 
 SEED_HASH_BYTES = 16
 
@@ -48,12 +48,12 @@ class TargetSimulator:
 
     def at(self, point: Sequence[float]) -> dict[str, float]:
         """The targets' figures in one run at ``point`` (whole-county values)."""
-        from ..model import simulate  # heavy: imported where the model runs
+        from ..model import simulate_arrays  # heavy: imported where the model runs
 
-        weekly = simulate(self.space.apply(self.params, point), None,
-                          point_seed(self.seed, point), self.weeks, self.scale,
-                          check=self.check)
-        return self.targets.simulated(scale_back(weekly, self.scale),
+        arrays = simulate_arrays(self.space.apply(self.params, point), None,
+                                 point_seed(self.seed, point), self.weeks, self.scale,
+                                 check=self.check)
+        return self.targets.simulated(Weekly.from_run(arrays, self.scale),
                                       self.params["run.start_date"])
 
     def at_defaults(self) -> dict[str, float]:

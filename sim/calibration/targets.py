@@ -10,6 +10,7 @@ A targets file (``calibration/*.yaml``)::
       long_term_support:             # the target's name
         metric: council_funded_long_term   # a metric of the registry (sim/metrics.py)
         per: null                    # optional: a second metric; the figure is the ratio
+        group: older_people          # optional: one client group's row (BY_GROUP metrics)
         per_week: false              # flows only: the figure is an average week, not a total
         period: 2025-26              # a financial year, a date, or "2025-04-01 to 2025-09-30"
         value: 10000
@@ -22,7 +23,10 @@ A targets file (``calibration/*.yaml``)::
 
 The simulated figure for a period is what ``summary.csv`` reports: the total of a flow's
 weekly values (their mean with ``per_week``), the mean of a stock's or a ratio's; for a
-date, the value in the week holding it (stocks and ratios only). A target with ``fit:
+date, the value in the week holding it (stocks and ratios only). Without ``group`` a
+figure is the county's, the total over client groups; with ``group`` (one of
+``sim.dims.CLIENT_GROUPS``) it is that group's row of a ``BY_GROUP`` metric, and of
+``per``'s too, so both sides of a ratio are the group's. A target with ``fit:
 false`` is a check: the fit table shows it, the calibration's distance leaves it out (e.g.
 a figure for a wider population than the model's). A week belongs to a
 period when its middle day does, as for financial years. A ``tolerance`` is read as two
@@ -40,14 +44,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ..calendar import WEEKS_PER_YEAR, run_end
+from ..dims import CLIENT_GROUPS
 from ..errors import InputError, Problem, looks_numeric, short_repr
-from ..metrics import BY_NAME, INDEX
+from ..metrics import BY_GROUP, BY_NAME, INDEX
 from ..yamlio import load_yaml
 from .periods import PERIOD_HELP, Period, parse_period
+from .weekly import Weekly
 
 #: A tolerance (a share of the value) spans this many standard deviations.
 SDS_PER_TOLERANCE = 2.0
@@ -58,8 +63,11 @@ MAX_YEARS = 100
 MAX_WEEKS = MAX_YEARS * WEEKS_PER_YEAR
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 FILE_KEYS = "name, description, parameters, targets"
-TARGET_KEYS = ("metric, per, per_week, period, value, sd, tolerance, observed, source, note, "
-               "fit")
+TARGET_KEYS = ("metric, per, group, per_week, period, value, sd, tolerance, observed, source, "
+               "note, fit")
+GROUP_HELP = f"one of {', '.join(CLIENT_GROUPS)}, or leave it out for the county's total"
+#: A target without a group, in tables: the county's total over client groups.
+ALL_GROUPS = "all"
 
 
 class _Source(BaseModel):
@@ -72,6 +80,7 @@ class _Target(BaseModel):
     model_config = ConfigDict(extra="forbid")
     metric: str
     per: str | None = None
+    group: str | None = None
     per_week: bool = False
     period: dt.date | str
     value: float
@@ -126,6 +135,8 @@ class Target:
     observed: str | None = None
     note: str | None = None
     fit: bool = True
+    #: a client group (``sim.dims.CLIENT_GROUPS``): its row of ``BY_GROUP`` metrics
+    group: str | None = None
 
     @property
     def unit(self) -> str:
@@ -136,20 +147,21 @@ class Target:
 
     @property
     def label(self) -> str:
-        """The metric(s) and period in words."""
+        """The metric(s), client group and period in words."""
         what = self.metric + (f" / {self.per}" if self.per else "")
-        return f"{what}, {'week of ' if self.per_week else ''}{self.period.text}"
+        who = f" ({self.group})" if self.group else ""
+        return f"{what}{who}, {'week of ' if self.per_week else ''}{self.period.text}"
 
-    def simulated(self, county: np.ndarray, start: dt.date) -> float:
-        """The figure in a run's weekly metrics (metric x week, whole county)."""
-        value = self._aggregate(county, self.metric, start)
+    def simulated(self, run: Weekly, start: dt.date) -> float:
+        """The figure in a run's weekly values (the group's rows with ``group``)."""
+        value = self._aggregate(run, self.metric, start)
         if self.per is None:
             return value
-        denominator = self._aggregate(county, self.per, start)
+        denominator = self._aggregate(run, self.per, start)
         return value / denominator if denominator else math.nan
 
-    def _aggregate(self, county: np.ndarray, metric: str, start: dt.date) -> float:
-        weekly = county[INDEX[metric]][self.period.mask(start, county.shape[1])]
+    def _aggregate(self, run: Weekly, metric: str, start: dt.date) -> float:
+        weekly = run.series(metric, self.group)[self.period.mask(start, run.weeks)]
         if BY_NAME[metric].aggregate == "sum" and not self.per_week:
             return float(weekly.sum())
         return float(weekly.mean())
@@ -186,9 +198,9 @@ class Targets:
         """Weeks a run starting on ``start`` needs to hold every target's period."""
         return max(t.period.weeks_needed(start) for t in self.targets)
 
-    def simulated(self, county: np.ndarray, start: dt.date) -> dict[str, float]:
-        """Every target's figure in a run's weekly metrics (metric x week, whole county)."""
-        return {t.name: t.simulated(county, start) for t in self.targets}
+    def simulated(self, run: Weekly, start: dt.date) -> dict[str, float]:
+        """Every target's figure in a run's weekly values."""
+        return {t.name: t.simulated(run, start) for t in self.targets}
 
     def check_run(self, start: dt.date, weeks: int) -> None:
         """Check that every period lies inside a run of ``weeks`` from ``start``.
@@ -280,13 +292,32 @@ def _target(file: str, name: str, entry: _Target, problems: list[Problem]) -> Ta
         if period is not None and period.is_date and kind == "flow":
             bad("period", f"{entry.metric} is a flow: give a financial year or a range, "
                 "not a date")
+    _check_group(entry, bad)
     sd = _sd(entry, bad)
     if len(problems) > found:
         return None
     return Target(name, entry.metric, period, float(entry.value), sd,
                   entry.source.model_dump(), entry.per, entry.per_week,
                   None if entry.observed is None else str(entry.observed), entry.note,
-                  entry.fit)
+                  entry.fit, entry.group)
+
+
+def _check_group(entry: _Target, bad) -> None:
+    """A group names a client group, and its metrics (and ``per``'s) are by group."""
+    if entry.group is None:
+        return
+    if entry.group not in CLIENT_GROUPS:
+        close = difflib.get_close_matches(entry.group, CLIENT_GROUPS, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}? " if close else ""
+        bad("group", f"unknown client group {short_repr(entry.group, 60)}; {hint}expected "
+            f"{GROUP_HELP}")
+        return
+    ungrouped = [f"{field} {m}" for field, m in (("metric", entry.metric), ("per", entry.per))
+                 if m in INDEX and m not in BY_GROUP]
+    if ungrouped:
+        verb = "are" if len(ungrouped) > 1 else "is"
+        bad("group", f"{' and '.join(ungrouped)} {verb} not recorded by client group; a "
+            f"group needs metrics of {', '.join(BY_GROUP)}")
 
 
 def _sd(entry: _Target, bad) -> float:
@@ -323,5 +354,7 @@ def _schema_problems(file: str, exc: ValidationError) -> list[Problem]:
             message = "required key is missing"
         if len(loc) >= 3 and loc[0] == "targets" and loc[2] == "period":
             key, message = ".".join(loc[:3]), f"expected {PERIOD_HELP}"
+        if len(loc) >= 3 and loc[0] == "targets" and loc[2] == "group":
+            key, message = ".".join(loc[:3]), f"expected {GROUP_HELP}"
         problems.append(Problem(file, key, message))
     return list(dict.fromkeys(problems))

@@ -6,6 +6,8 @@ import math
 
 import pandas as pd
 
+from .targets import ALL_GROUPS
+
 
 def number(value: float, unit: str = "") -> str:
     """A figure for a table: £1.2m, 10,237, 0.308."""
@@ -21,14 +23,15 @@ def number(value: float, unit: str = "") -> str:
 
 def fit_rows(fit: pd.DataFrame) -> list[list[str]]:
     """The fit table as text cells, a header first."""
-    rows = [["target", "period", "observed", "default run", "calibrated p50 (p5-p95)", "z",
-             "fits"]]
+    rows = [["target", "group", "period", "observed", "default run",
+             "calibrated p50 (p5-p95)", "z", "fits"]]
     for r in fit.itertuples():
         unit = r.unit.split("/")[0]
         band = (f"{number(r.simulated_p50, unit)} ({number(r.simulated_p5, unit)}-"
                 f"{number(r.simulated_p95, unit)})")
         verdict = ("yes" if r.within else "no") + ("" if r.fitted else " (check)")
-        rows.append([r.target, r.period, number(r.observed, unit),
+        group = getattr(r, "group", ALL_GROUPS)  # fit.csv of calibrations before groups
+        rows.append([r.target, group, r.period, number(r.observed, unit),
                      number(r.default_run, unit), band,
                      "n/a" if math.isnan(r.z) else f"{r.z:+.1f}", verdict])
     return rows
