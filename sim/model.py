@@ -338,13 +338,14 @@ def simulate_arrays(params: Parameters, scenario: Scenario | None,
                     seed: np.random.SeedSequence | int, weeks: int | None = None,
                     scale: float = 1.0, check: bool | None = None) -> dict[str, np.ndarray]:
     """Run one replication; its recorded arrays, not scaled back: ``metrics`` (metric x
-    week), ``by_district`` (``BY_DISTRICT`` metric x district x week) and ``by_council``
-    (``BY_COUNCIL`` metric x council x week). ``check``: as ``CareMarketModel``'s (the
+    week), ``by_district`` (``BY_DISTRICT`` metric x district x week), ``by_council``
+    (``BY_COUNCIL`` metric x council x week) and ``by_group`` (``BY_GROUP`` metric x client
+    group of ``sim.dims.CLIENT_GROUPS`` x week). ``check``: as ``CareMarketModel``'s (the
     weekly invariants; None: from ``CAREMARKET_CHECK``)."""
     model = CareMarketModel(params, scenario, seed, weeks, scale, check)
     model.run()
     return {"metrics": model.recorder.data, "by_district": model.recorder.by_district,
-            "by_council": model.recorder.by_council}
+            "by_council": model.recorder.by_council, "by_group": model.recorder.by_group}
 
 
 def simulate(params: Parameters, scenario: Scenario | None, seed: np.random.SeedSequence | int,

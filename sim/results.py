@@ -9,20 +9,26 @@ Layout::
     .lock                while a process writes the folder (``sim.fileio.FolderLock``)
     scenarios/           each resolved scenario as YAML, and parameters.json (all values)
     jobs/                one .npz per (scenario, replication): weekly metrics, county,
-                         by district and by council, unscaled
+                         by district, by council and by client group, unscaled
     timeseries.parquet   long: scenario, rep, week, date, financial_year, metric, value
     by_district.parquet  the same for the ``BY_DISTRICT`` metrics, with a district column
     by_council.parquet   the same for the ``BY_COUNCIL`` metrics, with a council column
                          (one council, the county's, unless the region has several)
+    by_group.parquet     the same for the ``BY_GROUP`` metrics, with a client_group column
+                         (``sim.dims.CLIENT_GROUPS``; the groups add up to the county)
     summary.csv          scenario x metric x financial year (and "all", and for flows
                          "all_discounted", the present value): mean, p5, p50, p95
+    summary_by_group.csv scenario x ``BY_GROUP`` metric x client_group x financial year
+                         (and "all"; not discounted): mean, p5, p50, p95
     deltas.csv           paired differences against the baseline, same statistics
     decision.csv         one row per scenario, ranked against the baseline (sim.compare)
 
-Values in ``timeseries.parquet``, ``by_district.parquet``, ``by_council.parquet``,
-``summary.csv``, ``deltas.csv`` and ``decision.csv`` are for the whole county (the region):
-extensive metrics of a run at ``scale`` are divided by ``scale``.
-``caremarket compare`` (``sim.compare.compare_run``) rebuilds the last three.
+Values in ``timeseries.parquet``, the ``by_*.parquet`` files and the CSV tables are for the
+whole county (the region): extensive metrics of a run at ``scale`` are divided by ``scale``.
+``caremarket compare`` (``sim.compare.compare_run``) rebuilds ``summary.csv``,
+``deltas.csv`` and ``decision.csv``; ``summary_by_group.csv`` depends on neither the
+baseline nor the discount rate, so it stands. Folders written before results were recorded
+by council or by client group lack those files, and still read (``read_results``).
 
 A job that fails stops no other; the run then ends ``failed`` without the tables above (they
 need every job), and ``--resume`` runs only the failed or missing jobs. One process at a
@@ -50,6 +56,7 @@ import yaml
 
 from .calendar import week_financial_year
 from .compare import Appraisal, Comparison, compare
+from .dims import CLIENT_GROUPS
 from .errors import InputError, Problem
 from .executors import describe_executor
 from .fileio import (
@@ -62,7 +69,7 @@ from .fileio import (
     writing,
 )
 from .manifest import new_manifest, now, write_manifest
-from .metrics import BY_COUNCIL, BY_DISTRICT, METRICS
+from .metrics import BY_COUNCIL, BY_DISTRICT, BY_GROUP, BY_NAME, METRICS
 from .plan import MANIFEST, RunPlan
 from .runner import (
     FAILED,
@@ -76,7 +83,7 @@ from .runner import (
     run_ensemble,
 )
 from .scenario import Scenario
-from .summary import Periods
+from .summary import Periods, summarise_split
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +92,11 @@ PARAMETERS_FILE = "parameters.json"
 TIMESERIES = "timeseries.parquet"
 BY_DISTRICT_FILE = "by_district.parquet"
 BY_COUNCIL_FILE = "by_council.parquet"
+BY_GROUP_FILE = "by_group.parquet"
 SUMMARY = "summary.csv"
+SUMMARY_BY_GROUP = "summary_by_group.csv"
+#: the column of ``by_group.parquet`` and ``summary_by_group.csv`` naming the client group
+GROUP_COLUMN = "client_group"
 DELTAS = "deltas.csv"
 DECISION = "decision.csv"
 RUN_ID_HASH_CHARS = 6
@@ -111,6 +122,11 @@ BY_COUNCIL_SCHEMA = pa.schema([
     ("scenario", pa.string()), ("rep", pa.int32()), ("week", pa.int32()),
     ("date", pa.date32()), ("financial_year", pa.string()), ("metric", pa.string()),
     ("council", pa.string()), ("value", pa.float64()),
+])
+BY_GROUP_SCHEMA = pa.schema([
+    ("scenario", pa.string()), ("rep", pa.int32()), ("week", pa.int32()),
+    ("date", pa.date32()), ("financial_year", pa.string()), ("metric", pa.string()),
+    (GROUP_COLUMN, pa.string()), ("value", pa.float64()),
 ])
 
 
@@ -185,6 +201,7 @@ def _execute(plan: RunPlan, command: list[str], executor: Executor | None,
         comparison = write_outputs(run_dir, ensemble, plan.dates, Appraisal.of(plan.params))
         write_by_district(run_dir, ensemble, plan.dates, plan.params["county.districts"])
         write_by_council(run_dir, ensemble, plan.dates, plan.params["county.councils"])
+        write_by_group(run_dir, ensemble, plan.dates)
         manifest["comparison"] = comparison.record(command)
     except BaseException as exc:
         if isinstance(exc, JobFailedError):
@@ -229,8 +246,8 @@ def _remove_leftovers(run_dir: Path) -> None:
     """Remove the temporary files of writes cut short when an earlier run was killed."""
     removed = [*remove_temporary_files(run_dir / JOBS_FOLDER),
                *remove_temporary_files(run_dir / SCENARIOS_FOLDER)]
-    for name in (MANIFEST, TIMESERIES, BY_DISTRICT_FILE, BY_COUNCIL_FILE, SUMMARY, DELTAS,
-                 DECISION):
+    for name in (MANIFEST, TIMESERIES, BY_DISTRICT_FILE, BY_COUNCIL_FILE, BY_GROUP_FILE,
+                 SUMMARY, SUMMARY_BY_GROUP, DELTAS, DECISION):
         removed += remove_temporary_files(run_dir, name)
     if removed:
         log.info("removed %d temporary files left in %s", len(removed), run_dir)
@@ -350,6 +367,32 @@ def write_by_council(run_dir: Path, ensemble: Ensemble, dates: list[dt.date],
                      councils, ensemble.names, ensemble.reps, ensemble.by_council, dates)
 
 
+def write_by_group(run_dir: Path, ensemble: Ensemble, dates: list[dt.date]) -> None:
+    """Write ``by_group.parquet`` (whole-county values) and ``summary_by_group.csv``
+    (``group_summary``) from the job files, one job at a time."""
+    _write_breakdown(run_dir / BY_GROUP_FILE, BY_GROUP_SCHEMA, BY_GROUP, GROUP_COLUMN,
+                     CLIENT_GROUPS, ensemble.names, ensemble.reps, ensemble.by_group, dates)
+    _write_csv(run_dir / SUMMARY_BY_GROUP, group_summary(ensemble, dates))
+
+
+def group_summary(ensemble: Ensemble, dates: list[dt.date]) -> pd.DataFrame:
+    """The ``BY_GROUP`` metrics by client group, as ``summary.csv`` summarises the county:
+    per scenario, metric, client group and financial year (and ``all``; not discounted),
+    the mean, p5, p50 and p95 over replications. The groups add up to ``summary.csv``'s
+    means; percentiles do not add up."""
+    periods = Periods.of(dates)
+    metrics = [BY_NAME[m] for m in BY_GROUP]
+    rows = [m for m in metrics for _ in CLIENT_GROUPS]  # metric-major, as the arrays are
+    names = ensemble.names
+    by_rep = np.empty((len(names), ensemble.reps, len(metrics), len(CLIENT_GROUPS),
+                       len(periods.labels)))
+    for i, name in enumerate(names):
+        for rep in range(ensemble.reps):
+            values = ensemble.by_group(name, rep).reshape(len(rows), -1)
+            by_rep[i, rep] = periods.aggregate(values, rows).reshape(by_rep.shape[2:])
+    return summarise_split(by_rep, names, periods, metrics, GROUP_COLUMN, CLIENT_GROUPS)
+
+
 def _write_breakdown(path: Path, schema: pa.Schema, metrics: tuple[str, ...], column: str,
                      labels: tuple[str, ...], names: list[str], reps: int,
                      values_of: Callable[[str, int], np.ndarray],
@@ -413,7 +456,8 @@ def _write_csv(path: Path, frame: pd.DataFrame) -> None:
 
 @dataclass
 class RunResults:
-    """A results folder read back: its manifest and tables."""
+    """A results folder read back: its manifest and tables (``summary_by_group``: None
+    for a run made before results were recorded by client group)."""
 
     run_dir: Path
     manifest: dict[str, Any]
@@ -421,6 +465,7 @@ class RunResults:
     summary: pd.DataFrame
     deltas: pd.DataFrame
     decision: pd.DataFrame
+    summary_by_group: pd.DataFrame | None = None
 
     @property
     def scenarios(self) -> list[str]:
@@ -462,7 +507,9 @@ def read_manifest(run_dir: Path | str) -> dict[str, Any]:
 
 
 def read_results(run_dir: Path | str, timeseries: bool = True) -> RunResults:
-    """Read a completed results folder.
+    """Read a completed results folder: its manifest, ``summary.csv``, ``deltas.csv``,
+    ``decision.csv``, ``summary_by_group.csv`` when the run has one, and optionally
+    ``timeseries.parquet``.
 
     Args:
         run_dir: the run folder.
@@ -484,6 +531,8 @@ def read_results(run_dir: Path | str, timeseries: bool = True) -> RunResults:
         timeseries=pd.read_parquet(run_dir / TIMESERIES) if timeseries else pd.DataFrame(),
         summary=_read_csv(run_dir / SUMMARY), deltas=_read_csv(run_dir / DELTAS),
         decision=_read_csv(run_dir / DECISION),
+        summary_by_group=(_read_csv(run_dir / SUMMARY_BY_GROUP)
+                          if (run_dir / SUMMARY_BY_GROUP).is_file() else None),
     )
 
 

@@ -2,11 +2,13 @@
 
 Replication *r* of every scenario uses the seed ``SeedSequence(seed).spawn(reps)[r]``
 (common random numbers), so results do not depend on how many workers ran them or in which
-order. With a ``run_dir``, each job's weekly metrics (county, by district and by council)
-are saved to ``run_dir/jobs/<scenario>__r<rep>.npz`` atomically as soon as it finishes, by
-this process (workers, e.g. a Dask cluster's, send their arrays back and need no access to
-the folder), and only its status is kept, so memory does not grow with the number of jobs;
-a job whose file already exists is reused, which is how an interrupted ensemble resumes.
+order. With a ``run_dir``, each job's weekly metrics (county, by district, by council and
+by client group) are saved to ``run_dir/jobs/<scenario>__r<rep>.npz`` atomically as soon
+as it finishes, by this process (workers, e.g. a Dask cluster's, send their arrays back and
+need no access to the folder), and only its status is kept, so memory does not grow with
+the number of jobs; a job whose file already exists and holds every array of
+``job_shapes`` is reused, which is how an interrupted ensemble resumes (a file lacking one,
+e.g. written before results were recorded by client group, is run again).
 ``run_dir/jobs/ensemble.json`` records what the files were made from, and a folder made
 from other inputs is refused.
 
@@ -30,8 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .dims import CLIENT_GROUPS
 from .fileio import child_path, plain, save_arrays, write_json
-from .metrics import BY_COUNCIL, BY_DISTRICT, METRICS
+from .metrics import BY_COUNCIL, BY_DISTRICT, BY_GROUP, BY_NAME, METRICS
 from .parameters import Parameters
 from .scenario import Scenario
 from .summary import scale_back
@@ -89,11 +92,13 @@ def describe_seed(seed: np.random.SeedSequence) -> str:
 
 def job_shapes(weeks: int, districts: int, councils: int = 1) -> dict[str, tuple[int, ...]]:
     """The arrays a job produces, by name: weekly metrics (metric x week), the
-    ``BY_DISTRICT`` metrics (metric x district x week) and the ``BY_COUNCIL`` metrics
-    (metric x council x week)."""
+    ``BY_DISTRICT`` metrics (metric x district x week), the ``BY_COUNCIL`` metrics
+    (metric x council x week) and the ``BY_GROUP`` metrics (metric x client group of
+    ``sim.dims.CLIENT_GROUPS`` x week)."""
     return {"metrics": (len(METRICS), weeks),
             "by_district": (len(BY_DISTRICT), districts, weeks),
-            "by_council": (len(BY_COUNCIL), councils, weeks)}
+            "by_council": (len(BY_COUNCIL), councils, weeks),
+            "by_group": (len(BY_GROUP), len(CLIENT_GROUPS), weeks)}
 
 
 def scenario_digest(scenario: Scenario) -> str:
@@ -203,8 +208,9 @@ class Ensemble:
 
     def raw(self, scenario: str, rep: int, name: str = "metrics") -> np.ndarray:
         """A job's array as simulated, not scaled back: ``metrics`` (metric x week),
-        ``by_district`` (``BY_DISTRICT`` metric x district x week) or ``by_council``
-        (``BY_COUNCIL`` metric x council x week)."""
+        ``by_district`` (``BY_DISTRICT`` metric x district x week), ``by_council``
+        (``BY_COUNCIL`` metric x council x week) or ``by_group`` (``BY_GROUP`` metric x
+        client group x week)."""
         result = self.results[(scenario, rep)]
         if result.arrays is not None:
             return result.arrays[name]
@@ -224,6 +230,12 @@ class Ensemble:
         """The ``BY_COUNCIL`` metrics (metric x council x week) scaled back to the whole
         region (all are extensive)."""
         return self.raw(scenario, rep, "by_council") / self.scale
+
+    def by_group(self, scenario: str, rep: int) -> np.ndarray:
+        """The ``BY_GROUP`` metrics (metric x client group of ``sim.dims.CLIENT_GROUPS`` x
+        week) scaled back to the whole county; the groups add up to ``county``'s rows."""
+        return scale_back(self.raw(scenario, rep, "by_group"), self.scale,
+                          [BY_NAME[m] for m in BY_GROUP])
 
 
 def run_job(job: Job) -> JobResult:
@@ -452,6 +464,7 @@ def _ensemble_key(scenarios: list[Scenario], params: Parameters, seed: int, week
     return {"parameters": params.fingerprint(), "seed": seed, "weeks": weeks,
             "scale": scale, "metrics": [m.name for m in METRICS],
             "by_district": list(BY_DISTRICT), "by_council": list(BY_COUNCIL),
+            "by_group": list(BY_GROUP), "client_groups": list(CLIENT_GROUPS),
             "scenarios": {s.name: scenario_digest(s) for s in scenarios}}
 
 

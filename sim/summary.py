@@ -39,15 +39,18 @@ def _summed(metrics: Sequence[Metric]) -> np.ndarray:
     return np.array([m.aggregate == "sum" for m in metrics], dtype=bool)
 
 
-def scale_back(values: np.ndarray, scale: float) -> np.ndarray:
-    """Weekly values (metric x week) of a run at ``scale``, as for the whole county.
+def scale_back(values: np.ndarray, scale: float,
+               metrics: Sequence[Metric] = METRICS) -> np.ndarray:
+    """Weekly values (metric x ... x week) of a run at ``scale``, as for the whole county;
+    ``metrics``: those of the first axis (e.g. the ``BY_GROUP`` metrics of values by
+    client group).
 
     Extensive metrics (counts, money, hours) are divided by ``scale``; ratios are kept.
     """
     if scale == 1:
         return values
-    factors = np.where(_extensive(METRICS), 1.0 / scale, 1.0)
-    return values * factors[:, None]
+    factors = np.where(_extensive(metrics), 1.0 / scale, 1.0)
+    return values * factors.reshape((-1,) + (1,) * (values.ndim - 1))
 
 
 def discount_factors(years: int, rate: float) -> np.ndarray:
@@ -146,6 +149,36 @@ def summarise(by_rep: np.ndarray, scenarios: list[str], periods: Periods,
         p5, p50 and p95.
     """
     return _frame(scenarios, periods, _stats(by_rep, axis=1), metrics=metrics)
+
+
+def summarise_split(by_rep: np.ndarray, scenarios: list[str], periods: Periods,
+                    metrics: Sequence[Metric], column: str,
+                    labels: Sequence[str]) -> pd.DataFrame:
+    """Summary over replications of values split by a dimension (e.g. ``client_group``).
+
+    Args:
+        by_rep: (scenario x replication x metric x label x period) aggregated values.
+        scenarios: scenario names, in the order of the first axis.
+        periods: the periods of the last axis.
+        metrics: the metrics of the third axis.
+        column: the name of the split's column.
+        labels: the split's labels, in the order of the fourth axis.
+
+    Returns:
+        As ``summarise``, with ``column`` after ``metric``: one row per scenario x metric x
+        label x period, in the order of the axes.
+    """
+    frames = [summarise(by_rep[:, :, :, i], scenarios, periods, metrics)
+              .assign(**{column: label}) for i, label in enumerate(labels)]
+    table = pd.concat(frames, ignore_index=True)
+    order = {"scenario": scenarios, "metric": [m.name for m in metrics], column: labels,
+             "financial_year": periods.labels}
+    ranks = {name: {v: i for i, v in enumerate(values)} for name, values in order.items()}
+    table = table.sort_values(list(order), key=lambda col: col.map(ranks[col.name]),
+                              kind="stable")
+    columns = ["scenario", "metric", column,
+               *(c for c in table.columns if c not in ("scenario", "metric", column))]
+    return table[columns].reset_index(drop=True)
 
 
 def paired_deltas(by_rep: np.ndarray, scenarios: list[str], periods: Periods,

@@ -92,9 +92,10 @@ def fit_table(targets: Targets, simulated: pd.DataFrame, default_run: dict[str, 
                                              simulated["weight"][finite])
                           if finite.any() else (np.nan,) * 3)
         rows.append({"target": t.name, "metric": t.metric, "per": t.per or "",
-                     "group": t.group or ALL_GROUPS, "period": t.period.text, "unit": t.unit, "observed": t.value,
-                     "sd": t.sd, "fitted": t.fit, "default_run": default_run[t.name],
-                     "simulated_p5": low, "simulated_p50": mid, "simulated_p95": high,
+                     "group": t.group or ALL_GROUPS, "period": t.period.text, "unit": t.unit,
+                     "observed": t.value, "sd": t.sd, "fitted": t.fit,
+                     "default_run": default_run[t.name], "simulated_p5": low,
+                     "simulated_p50": mid, "simulated_p95": high,
                      "z": (mid - t.value) / t.sd, "within": t.fits(mid),
                      "observed_in": t.observed or "", "source": t.source["title"]})
     table = pd.DataFrame(rows)

@@ -13,6 +13,9 @@
 - ``council_spend_components``: where the money goes, baseline against each scenario;
 - ``need_by_district``: unmet need and people waiting by district, each scenario against
   the baseline (from ``by_district.parquet``);
+- ``council_spend_by_group``: council spend and people on council-funded long-term
+  support by client group, per scenario (from ``summary_by_group.csv``; not drawn for runs
+  made before results were recorded by client group);
 - ``<metric>_by_council``, only for a region of several councils: each of the metrics above
   that is recorded by council (``BY_COUNCIL``), one panel per council (from
   ``by_council.parquet``).
@@ -46,11 +49,12 @@ from .charts import (
 from .councils import council_chart
 from .data import RunData, load_run
 from .districts import need_by_district
+from .groups import spend_by_group
 from .style import RC
 
 __all__ = ["FIGURES_FOLDER", "FORMATS", "RunData", "build_figures", "cost_outcome_plane",
            "council_chart", "difference_chart", "fan_chart", "load_run", "market_dynamics",
-           "need_by_district", "spend_components", "write_figures"]
+           "need_by_district", "spend_by_group", "spend_components", "write_figures"]
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +94,7 @@ def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
 def build_figures(data: RunData, metrics: Sequence[str]) -> dict[str, Callable[[], Figure]]:
     """Every figure of a run, by file stem, each built when called (comparisons only when
     the run has scenarios besides the baseline; figures by council only when its region
-    has several councils)."""
+    has several councils; by client group only when the run recorded them)."""
     figures: dict[str, Callable[[], Figure]] = {
         f"fan_{m}": (lambda m=m: fan_chart(data, m)) for m in metrics}
     if data.others:
@@ -99,6 +103,8 @@ def build_figures(data: RunData, metrics: Sequence[str]) -> dict[str, Callable[[
         figures["cost_outcome"] = lambda: cost_outcome_plane(data)
     figures["market_dynamics"] = lambda: market_dynamics(data)
     figures["council_spend_components"] = lambda: spend_components(data)
+    if data.group_summary is not None:
+        figures["council_spend_by_group"] = lambda: spend_by_group(data)
     figures["need_by_district"] = lambda: need_by_district(data)
     if data.by_council:
         figures |= {f"{m}_by_council": (lambda m=m: council_chart(data, m))

@@ -14,6 +14,8 @@ the ``MARKET_HIGHLIGHTS`` scenarios furthest from the baseline, the others thin 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -264,7 +266,7 @@ def spend_components(data: RunData) -> Figure:
                         f"paired change against {data.baseline}. Unit: {spend.unit}.")
     left, right = figure.subplots(1, 2, width_ratios=(3, 2))
     totals = _whole_run(data.summary, SPEND_COMPONENTS).reindex(list(data.scenarios))
-    _stacked_bars(left, totals)
+    stacked_bars(left, totals)
     left.set_title(f"{spend.label}: where the money goes")
     value_axis(left, spend.unit, "Whole-run total")
     figure.legend(*left.get_legend_handles_labels(), loc="outside upper center",
@@ -282,9 +284,16 @@ def _whole_run(table, metrics: tuple[str, ...]):
     return rows.pivot(index="scenario", columns="metric", values="mean")[list(metrics)]
 
 
-def _stacked_bars(ax: Axes, table, gid: str = "bars", horizontal: bool = False) -> None:
-    """One bar per row of ``table`` (scenarios), stacked by component, negative parts
-    below (or left of) zero; upright with scenario ticks, or horizontal rows."""
+def component_label(metric: str) -> str:
+    """A spend component's name in a legend: its label after "Council spend: "."""
+    return BY_NAME[metric].label.split(": ", 1)[-1]
+
+
+def stacked_bars(ax: Axes, table, gid: str = "bars", horizontal: bool = False,
+                  label: Callable[[str], str] = component_label) -> None:
+    """One bar per row of ``table`` (scenarios), stacked by column (components, or client
+    groups, named in the legend by ``label``), negative parts below (or left of) zero;
+    upright with scenario ticks, or horizontal rows."""
     at = np.arange(len(table.index))
     up, down = np.zeros(len(at)), np.zeros(len(at))
     draw = ax.barh if horizontal else ax.bar
@@ -293,7 +302,7 @@ def _stacked_bars(ax: Axes, table, gid: str = "bars", horizontal: bool = False) 
         start = np.where(sizes >= 0, up, down)
         draw(at, sizes, BAR_WIDTH, start, color=COMPONENT_SHADES[i],
              hatch=COMPONENT_HATCHES[i], edgecolor="white", linewidth=0.5,
-             label=BY_NAME[component].label.split(": ", 1)[-1], gid=f"{gid}:{component}")
+             label=label(component), gid=f"{gid}:{component}")
         up += np.maximum(sizes, 0)
         down += np.minimum(sizes, 0)
     if not horizontal:
@@ -313,7 +322,7 @@ def _change_bars(ax: Axes, changes, data: RunData) -> None:
                 hatch=COMPONENT_HATCHES[(j + 1) % len(COMPONENT_HATCHES)], label=scenario,
                 gid=f"change:{scenario}")
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(y, [BY_NAME[c].label.split(": ", 1)[-1] for c in changes.columns])
+    ax.set_yticks(y, [component_label(c) for c in changes.columns])
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
     ax.legend(loc="best", fontsize="small", title="scenario")
@@ -598,14 +607,14 @@ def _spend_rows(data: RunData) -> Figure:
     left, right = figure.subplots(1, 2, sharey=True)
     y = np.arange(len(rows))
     totals = _whole_run(data.summary, SPEND_COMPONENTS).reindex(rows)
-    _stacked_bars(left, totals, "bars", horizontal=True)
+    stacked_bars(left, totals, "bars", horizontal=True)
     left.set_yticks(y, ticks, fontsize="small")
     left.set_title(f"{spend.label}: where the money goes")
     value_axis(left, spend.unit, "Whole-run total", axis="x")
     figure.legend(*left.get_legend_handles_labels(), loc="outside upper center",
                   ncols=len(SPEND_COMPONENTS), title="component")
     changes = _whole_run(data.deltas, SPEND_COMPONENTS).reindex(rows)
-    _stacked_bars(right, changes.fillna(0.0), "change", horizontal=True)
+    stacked_bars(right, changes.fillna(0.0), "change", horizontal=True)
     net = _whole_run(data.deltas, (COUNCIL_COST,)).reindex(rows)[COUNCIL_COST]
     for i, scenario in enumerate(rows):
         if scenario == data.baseline:

@@ -5,8 +5,8 @@ the metrics the figures need from ``timeseries.parquet`` into (scenario x replic
 week) arrays, the ``BY_DISTRICT`` metrics from ``by_district.parquet`` into (scenario x
 replication x district x week) arrays and, for a region of several councils, the
 ``BY_COUNCIL`` metrics from ``by_council.parquet`` likewise by council, and reads each
-resolved scenario's start dates (``scenarios/*.yaml``) and the baseline and discount rate
-that made the run's comparison tables.
+resolved scenario's start dates (``scenarios/*.yaml``), the baseline and discount rate
+that made the run's comparison tables, and ``summary_by_group.csv`` when the run has it.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ class RunData:
     #: BY_COUNCIL metric -> (scenario x replication x council x week); read only for a
     #: region of several councils (else empty)
     by_council: dict[str, np.ndarray] = field(default_factory=dict)
+    #: ``summary_by_group.csv`` (None for a run made before results by client group)
+    group_summary: pd.DataFrame | None = None
 
     @property
     def others(self) -> tuple[str, ...]:
@@ -131,7 +133,7 @@ def load_run(run_dir: Path | str, metrics: Iterable[str]) -> RunData:
         summary=results.summary, deltas=results.deltas,
         decision=results.decision,
         discount_rate=_discount_rate(run_dir, comparison),
-        councils=councils, by_council=by_council)
+        councils=councils, by_council=by_council, group_summary=results.summary_by_group)
 
 
 def _weekly(path: Path, scenarios: Sequence[str], reps: int, weeks: int,

@@ -22,6 +22,7 @@ CLIENT_COLUMNS: dict[str, type] = {
     "day_provider": np.int32,  # day opportunities attended, or NO_PROVIDER
     "attends_day": np.bool_,   # assessed to attend day opportunities besides their service
     "planned": np.bool_,       # a planned transition at 18 (placed first)
+    "ready_week": np.int32,    # first week they can be placed (after their assessment)
     "since": np.int32,         # week the current service (or the wait) began
 }
 

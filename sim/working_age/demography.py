@@ -79,7 +79,9 @@ class WorkingAgeDemography:
 
     def arrive(self) -> None:
         """This week's transitions at 18 and adults becoming eligible, by district and
-        group, each assessed for a service (``wanted``) and waiting for it."""
+        group, each with the service they will be assessed as needing (``wanted``): a
+        planned transition can be placed at once (assessed before 18), anyone else after
+        ``assessment_weeks``."""
         m, p = self.model, self.model.p
         n_districts = self.population.size
         shares = self.population / self.population.sum()
@@ -117,7 +119,8 @@ class WorkingAgeDemography:
               council=p["county.district_council"][district], group=group,
               age=age, need=np.minimum(need, 4).astype(np.int8), wanted=wanted,
               attends_day=attends_day(p, group, wanted, u("day")), planned=planned,
-              since=m.week)
+              since=m.week, ready_week=m.week + np.where(
+                  planned, 0, int(round(p["working_age.assessment_weeks"]))))
         self.arrivals += np.bincount(group - 1, minlength=4)
         if transition:
             self.transitions += keys.size

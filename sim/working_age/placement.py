@@ -1,6 +1,6 @@
-"""Placing working-age clients with providers: those waiting (planned transitions first,
-then the longest waiting), those moving from residential care to supported living, and
-day opportunities for those assessed to attend.
+"""Placing working-age clients with providers: those waiting whose assessment is done
+(planned transitions first, then the longest waiting), those moving from residential care
+to supported living, and day opportunities for those assessed to attend.
 
 A client goes to the provider of their setting with the most free capacity in their own
 district, else in their council's area, else anywhere in the region; with no room
@@ -56,7 +56,7 @@ class WorkingAgePlacement:
         self._offer_moves()
         free = FreeCapacity(self.market)
         self.placed = self.moves_to_supported_living = 0
-        seekers = np.flatnonzero(c.wanted != c.service)
+        seekers = np.flatnonzero((c.wanted != c.service) & (c.ready_week <= self.model.week))
         order = np.lexsort((c.key[seekers], c.since[seekers], ~c.planned[seekers]))
         units = demand(p, c.wanted, c.need)
         for row in seekers[order]:
