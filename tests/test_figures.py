@@ -260,8 +260,10 @@ def widen(data, count: int):
             changes[field.name] = {
                 k: v[picks] * factors.reshape(-1, *[1] * (v.ndim - 1))
                 for k, v in value.items()}
-    for name in ("summary", "deltas", "decision"):
+    for name in ("summary", "deltas", "decision", "group_summary"):
         table = getattr(data, name)
+        if table is None:  # a run made before results by client group
+            continue
         copies = [table[table.scenario == data.baseline]]
         for i, (new, source) in enumerate(renamed.items(), start=1):
             rows = table[table.scenario == source].assign(scenario=new)

@@ -1,4 +1,5 @@
-"""The results folder: layout, manifest, timeseries, summary and paired deltas."""
+"""The results folder: layout, manifest, timeseries, summary, paired deltas and the results
+by district, council and client group."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,12 +16,15 @@ import pytest
 import yaml
 
 import sim.model
+from sim.dims import CLIENT_GROUPS
 from sim.errors import InputError
-from sim.metrics import BY_COUNCIL, BY_DISTRICT, BY_NAME, METRICS
+from sim.metrics import BY_COUNCIL, BY_DISTRICT, BY_GROUP, BY_NAME, METRICS
 from sim.plan import plan_run
 from sim.results import (
     BY_COUNCIL_FILE,
     BY_DISTRICT_FILE,
+    BY_GROUP_FILE,
+    SUMMARY_BY_GROUP,
     execute,
     new_run_dir,
     read_results,
@@ -31,6 +36,7 @@ from sim.summary import (
     Periods,
     paired_deltas,
     summarise,
+    summarise_split,
     week_financial_year,
 )
 
@@ -71,7 +77,8 @@ def test_folder_layout(run_dir):
     assert re.fullmatch(r"\d{8}-\d{6}-[0-9a-f]{6}", run_dir.name)
     names = {p.name for p in run_dir.iterdir()}
     assert names == {"manifest.json", "scenarios", "jobs", "timeseries.parquet", BY_DISTRICT_FILE,
-                     BY_COUNCIL_FILE, "summary.csv", "deltas.csv", "decision.csv"}
+                     BY_COUNCIL_FILE, BY_GROUP_FILE, "summary.csv", SUMMARY_BY_GROUP,
+                     "deltas.csv", "decision.csv"}
     assert {p.name for p in (run_dir / "scenarios").iterdir()} == {
         "baseline.yaml", "homecare_fee_uplift.yaml", "same_as_baseline.yaml",
         "parameters.json"}
@@ -170,6 +177,67 @@ def test_by_council_of_the_default_county_is_the_county(run_dir, results, params
         np.testing.assert_allclose(split.sort_index(), county.sort_index(), rtol=1e-12)
 
 
+def test_job_files_hold_the_results_by_client_group(run_dir):
+    with np.load(job_file(run_dir, "homecare_fee_uplift", 1)) as arrays:
+        assert arrays["by_group"].shape == (len(BY_GROUP), len(CLIENT_GROUPS), YEARS * 52)
+        county = arrays["metrics"][[METRICS.index(BY_NAME[m]) for m in BY_GROUP]]
+        np.testing.assert_allclose(arrays["by_group"].sum(axis=1), county, rtol=1e-9,
+                                   atol=1e-6)
+
+
+def test_by_group_splits_the_county_figures(run_dir, results):
+    """by_group.parquet: every client group, week and replication of each BY_GROUP metric,
+    summing to the county's timeseries (both scaled back); working-age groups have
+    clients in the default county."""
+    frame = pd.read_parquet(run_dir / BY_GROUP_FILE)
+    assert list(frame.columns) == ["scenario", "rep", "week", "date", "financial_year",
+                                   "metric", "client_group", "value"]
+    assert len(frame) == 3 * REPS * len(BY_GROUP) * len(CLIENT_GROUPS) * YEARS * 52
+    assert tuple(pd.unique(frame.client_group)) == CLIENT_GROUPS
+    ts = results.timeseries
+    keys = ["scenario", "rep", "week"]
+    for metric in BY_GROUP:
+        split = frame[frame.metric == metric].groupby(keys).value.sum()
+        county = ts[ts.metric == metric].set_index(keys).value
+        np.testing.assert_allclose(split.sort_index(), county.sort_index(), rtol=1e-9,
+                                   atol=1e-6, err_msg=metric)
+    spend = frame[frame.metric == "council_spend"].groupby("client_group").value.sum()
+    assert (spend > 0).all()
+
+
+def test_summary_by_group_adds_up_to_the_summary(run_dir, results):
+    """summary_by_group.csv: each BY_GROUP metric per scenario, client group and period
+    (the financial years and the whole run, not discounted); the groups' means add up to
+    summary.csv's, and each row's statistics are those of the replications' figures."""
+    table = results.summary_by_group
+    assert list(table.columns[:4]) == ["scenario", "metric", "client_group", "financial_year"]
+    assert list(table.columns[-4:]) == ["mean", "p5", "p50", "p95"]
+    assert set(table.financial_year) == {"2025-26", "2026-27", PERIOD_ALL}
+    assert len(table) == 3 * len(BY_GROUP) * len(CLIENT_GROUPS) * 3
+    assert table.equals(pd.read_csv(run_dir / SUMMARY_BY_GROUP, dtype={"financial_year": str}))
+    sums = table.groupby(KEYS)["mean"].sum()
+    county = results.summary.set_index(KEYS)["mean"].reindex(sums.index)
+    np.testing.assert_allclose(sums, county, rtol=1e-9, atol=1e-6)
+    frame = pd.read_parquet(run_dir / BY_GROUP_FILE)
+    for metric in ("council_spend", "people_in_supported_living"):
+        rows = frame[(frame.scenario == "homecare_fee_uplift") & (frame.metric == metric) &
+                     (frame.client_group == "learning_disability")].groupby("rep").value
+        per_rep = rows.sum() if BY_NAME[metric].aggregate == "sum" else rows.mean()
+        row = table.set_index(["scenario", "metric", "client_group", "financial_year"]).loc[
+            ("homecare_fee_uplift", metric, "learning_disability", PERIOD_ALL)]
+        assert row["mean"] == pytest.approx(per_rep.mean())
+        assert row.p5 == pytest.approx(np.percentile(per_rep, 5))
+        assert row.unit == BY_NAME[metric].unit
+
+
+def test_an_older_folder_without_results_by_client_group_still_reads(run_dir, tmp_path):
+    copy = Path(shutil.copytree(run_dir, tmp_path / run_dir.name))
+    (copy / BY_GROUP_FILE).unlink()
+    (copy / SUMMARY_BY_GROUP).unlink()
+    older = read_results(copy, timeseries=False)
+    assert older.summary_by_group is None and not older.summary.empty
+
+
 def _by_rep(ts: pd.DataFrame) -> pd.DataFrame:
     """Each replication's value per financial year and for the whole run, by hand."""
     how = ts.metric.map({m.name: m.aggregate for m in METRICS})
@@ -253,6 +321,21 @@ def test_summary_and_deltas_of_a_small_table():
     row = deltas.loc[("more", "council_spend", "2025-26")]
     assert (row["mean"], row.baseline_mean, row.scenario_mean) == (2, 5.5, 7.5)
     assert row.p5 == row.p95 == 2
+
+
+def test_a_summary_split_by_group_keeps_the_order_of_its_axes():
+    dates = [dt.date(2025, 3, 18) + dt.timedelta(weeks=w) for w in range(4)]
+    periods = Periods.of(dates)
+    metrics = [BY_NAME["council_spend"], BY_NAME["people_waiting"]]
+    by_rep = np.arange(2 * 3 * 2 * 2 * 3, dtype=float).reshape(2, 3, 2, 2, 3)
+    table = summarise_split(by_rep, ["baseline", "more"], periods, metrics, "client_group",
+                            ["b_group", "a_group"])
+    assert list(table.columns[:4]) == ["scenario", "metric", "client_group", "financial_year"]
+    assert len(table) == 2 * 2 * 2 * 3
+    assert list(table.client_group[:6]) == ["b_group"] * 3 + ["a_group"] * 3
+    row = table.set_index(["scenario", "metric", "client_group", "financial_year"]).loc[
+        ("more", "people_waiting", "a_group", PERIOD_ALL)]
+    assert row["mean"] == by_rep[1, :, 1, 1, 2].mean()
 
 
 def test_week_belongs_to_the_financial_year_of_most_of_its_days():

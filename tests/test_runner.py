@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -11,12 +12,14 @@ import pytest
 
 import sim.model
 from sim.calendar import WEEKS_PER_YEAR, run_end
-from sim.metrics import METRICS
+from sim.dims import CLIENT_GROUPS
+from sim.metrics import BY_GROUP, BY_NAME, METRICS
 from sim.parameters import load_parameters
 from sim.runner import (
     Ensemble,
     JobFailedError,
     job_file,
+    job_shapes,
     replication_seeds,
     run_ensemble,
 )
@@ -95,6 +98,14 @@ def test_county_values_are_scaled_back(serial):
         np.testing.assert_allclose(county[i], expected)
 
 
+def test_results_by_client_group_are_scaled_back_and_add_up_to_the_county(serial):
+    raw, groups = serial.raw("baseline", 0, "by_group"), serial.by_group("baseline", 0)
+    assert groups.shape == (len(BY_GROUP), len(CLIENT_GROUPS), WEEKS)
+    np.testing.assert_allclose(groups, raw / SCALE)  # every BY_GROUP metric is extensive
+    county = serial.county("baseline", 0)[[METRICS.index(BY_NAME[m]) for m in BY_GROUP]]
+    np.testing.assert_allclose(groups.sum(axis=1), county, rtol=1e-9, atol=1e-6)
+
+
 def test_jobs_write_their_own_files_and_resume(tmp_path, serial, params, scenarios):
     progress = []
     first = run_ensemble(scenarios, params, reps=2, seed=SEED, weeks=WEEKS, scale=SCALE,
@@ -106,7 +117,8 @@ def test_jobs_write_their_own_files_and_resume(tmp_path, serial, params, scenari
     assert {r.status for r in first.results.values()} == {"ran"}
     assert all(r.arrays is None for r in first.results.values())  # nothing kept in memory
     with np.load(job_file(tmp_path, "homecare_fee_uplift", 1)) as saved:
-        for name in ("metrics", "by_district"):
+        assert sorted(saved.files) == sorted(job_shapes(WEEKS, 1))
+        for name in ("metrics", "by_district", "by_council", "by_group"):
             np.testing.assert_array_equal(saved[name],
                                           serial.raw("homecare_fee_uplift", 1, name))
 
@@ -117,6 +129,39 @@ def test_jobs_write_their_own_files_and_resume(tmp_path, serial, params, scenari
     assert statuses == {("baseline", 0): "reused", ("homecare_fee_uplift", 0): "reused",
                         ("baseline", 1): "ran", ("homecare_fee_uplift", 1): "reused"}
     np.testing.assert_array_equal(again.raw("baseline", 1), serial.raw("baseline", 1))
+
+
+def test_a_job_file_without_results_by_client_group_is_run_again(tmp_path, serial, params,
+                                                                  scenarios):
+    """A job file lacking ``by_group`` (as written before results were recorded by client
+    group) is incomplete, like one cut short: the job runs again, the others are reused."""
+    run_ensemble(scenarios, params, reps=1, seed=SEED, weeks=WEEKS, scale=SCALE,
+                 run_dir=tmp_path)
+    path = job_file(tmp_path, "homecare_fee_uplift", 0)
+    with np.load(path) as saved:
+        older = {name: saved[name] for name in saved.files if name != "by_group"}
+    np.savez(path, **older)
+    again = run_ensemble(scenarios, params, reps=1, seed=SEED, weeks=WEEKS, scale=SCALE,
+                         run_dir=tmp_path)
+    statuses = {key: r.status for key, r in again.results.items()}
+    assert statuses == {("baseline", 0): "reused", ("homecare_fee_uplift", 0): "ran"}
+    np.testing.assert_array_equal(again.raw("homecare_fee_uplift", 0, "by_group"),
+                                  serial.raw("homecare_fee_uplift", 0, "by_group"))
+
+
+def test_a_folder_of_jobs_made_before_results_by_client_group_is_refused(tmp_path, params,
+                                                                         scenarios):
+    """Its ``ensemble.json`` does not list the ``BY_GROUP`` metrics: not reused."""
+    run_ensemble(scenarios[:1], params, reps=1, seed=SEED, weeks=WEEKS, scale=SCALE,
+                 run_dir=tmp_path)
+    key_path = tmp_path / "jobs" / "ensemble.json"
+    key = json.loads(key_path.read_text())
+    assert key["by_group"] == list(BY_GROUP) and key["client_groups"] == list(CLIENT_GROUPS)
+    del key["by_group"], key["client_groups"]
+    key_path.write_text(json.dumps(key))
+    with pytest.raises(ValueError, match="other inputs.*by_group"):
+        run_ensemble(scenarios[:1], params, reps=1, seed=SEED, weeks=WEEKS, scale=SCALE,
+                     run_dir=tmp_path)
 
 
 def test_a_folder_of_other_inputs_is_refused(tmp_path, params, scenarios):

@@ -25,9 +25,8 @@ class Weekly:
     @classmethod
     def from_run(cls, arrays: Mapping[str, np.ndarray], scale: float) -> Weekly:
         """From the arrays of ``sim.model.simulate_arrays`` for a run at ``scale``."""
-        factors = np.array([1.0 / scale if BY_NAME[m].extensive else 1.0 for m in BY_GROUP])
         return cls(scale_back(arrays["metrics"], scale),
-                   arrays["by_group"] * factors[:, None, None])
+                   scale_back(arrays["by_group"], scale, [BY_NAME[m] for m in BY_GROUP]))
 
     @property
     def weeks(self) -> int:

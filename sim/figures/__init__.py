@@ -49,7 +49,7 @@ from .charts import (
 from .councils import council_chart
 from .data import RunData, load_run
 from .districts import need_by_district
-from .groups import spend_by_group
+from .groups import GROUP_FIGURE, spend_by_group
 from .style import RC
 
 __all__ = ["FIGURES_FOLDER", "FORMATS", "RunData", "build_figures", "cost_outcome_plane",
@@ -104,7 +104,7 @@ def build_figures(data: RunData, metrics: Sequence[str]) -> dict[str, Callable[[
     figures["market_dynamics"] = lambda: market_dynamics(data)
     figures["council_spend_components"] = lambda: spend_components(data)
     if data.group_summary is not None:
-        figures["council_spend_by_group"] = lambda: spend_by_group(data)
+        figures[GROUP_FIGURE] = lambda: spend_by_group(data)
     figures["need_by_district"] = lambda: need_by_district(data)
     if data.by_council:
         figures |= {f"{m}_by_council": (lambda m=m: council_chart(data, m))

@@ -70,6 +70,7 @@ MARKET_METRICS = ("care_home_beds", "care_home_occupancy", "provider_entries",
 MARKET_COLUMNS = 4
 SPEND_COMPONENTS = tuple(m.name for m in METRICS if m.name.startswith(f"{COUNCIL_COST}_"))
 PLANE_METRICS = (COUNCIL_COST, OUTCOME)
+LEGEND_COLUMNS = 5  # entries a row in the legend of stacked components
 COMPONENT_HATCHES = ("", "//", "..", "xx", "\\\\", "++", "--", "||", "oo", "**")
 COMPONENT_SHADES = ("#4d4d4d", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#bdbdbd",
                     "#D55E00", "#56B4E9", "#F0E442", "#000000")
@@ -270,7 +271,7 @@ def spend_components(data: RunData) -> Figure:
     left.set_title(f"{spend.label}: where the money goes")
     value_axis(left, spend.unit, "Whole-run total")
     figure.legend(*left.get_legend_handles_labels(), loc="outside upper center",
-                  ncols=len(SPEND_COMPONENTS), title="component")
+                  ncols=min(len(SPEND_COMPONENTS), LEGEND_COLUMNS), title="component")
     changes = _whole_run(data.deltas, SPEND_COMPONENTS).reindex(list(data.others))
     _change_bars(right, changes, data)
     right.set_title(f"Change against {data.baseline}")
@@ -279,9 +280,11 @@ def spend_components(data: RunData) -> Figure:
 
 
 def _whole_run(table, metrics: tuple[str, ...]):
-    """Whole-run means (scenario x metric) from ``summary.csv`` or ``deltas.csv``."""
+    """Whole-run means (scenario x metric) from ``summary.csv`` or ``deltas.csv`` (whose
+    rows are none in a run of the baseline alone)."""
     rows = table[(table.financial_year == PERIOD_ALL) & table.metric.isin(metrics)]
-    return rows.pivot(index="scenario", columns="metric", values="mean")[list(metrics)]
+    return rows.pivot(index="scenario", columns="metric", values="mean") \
+        .reindex(columns=list(metrics))
 
 
 def component_label(metric: str) -> str:
@@ -325,7 +328,8 @@ def _change_bars(ax: Axes, changes, data: RunData) -> None:
     ax.set_yticks(y, [component_label(c) for c in changes.columns])
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="best", fontsize="small", title="scenario")
+    if len(changes.index):  # none in a run of the baseline alone
+        ax.legend(loc="best", fontsize="small", title="scenario")
 
 
 # --- many scenarios ---------------------------------------------------------------------
@@ -612,7 +616,7 @@ def _spend_rows(data: RunData) -> Figure:
     left.set_title(f"{spend.label}: where the money goes")
     value_axis(left, spend.unit, "Whole-run total", axis="x")
     figure.legend(*left.get_legend_handles_labels(), loc="outside upper center",
-                  ncols=len(SPEND_COMPONENTS), title="component")
+                  ncols=min(len(SPEND_COMPONENTS), LEGEND_COLUMNS), title="component")
     changes = _whole_run(data.deltas, SPEND_COMPONENTS).reindex(rows)
     stacked_bars(right, changes.fillna(0.0), "change", horizontal=True)
     net = _whole_run(data.deltas, (COUNCIL_COST,)).reindex(rows)[COUNCIL_COST]

@@ -27,6 +27,8 @@ GROUP_LABELS = {"older_people": "Older people (65+)",
                 "learning_disability": "Learning disability",
                 "mental_health": "Mental health", "physical_sensory": "Physical or sensory",
                 "autism": "Autism"}
+#: The file stem of ``spend_by_group``'s figure.
+GROUP_FIGURE = "council_spend_by_group"
 #: The panels of ``spend_by_group``: spend, then people supported.
 GROUP_PANELS = ("council_spend", "council_funded_long_term")
 

@@ -5,9 +5,11 @@
 uncertainty, the decision table, each scenario, the headline tables, the figures (PNG
 embedded as ``data:`` URIs), the assumptions that drive the result and a reproducibility
 box. For a region of several councils it adds the results by council after the headline
-tables (``sim.report.breakdown``), and the figures by council. Inline CSS only (no fonts,
-scripts or links), readable on a phone, printable to A4. Every number comes from the results
-folder.
+tables (``sim.report.breakdown``), and the figures by council. For a run that recorded
+results by client group (``summary_by_group.csv``) it adds them next, with their figure
+(``sim.report.groups``); older runs lack the file and report without them. Inline CSS only
+(no fonts, scripts or links), readable on a phone, printable to A4. Every number comes from
+the results folder.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from PIL import Image
 from ..errors import InputError, Problem
 from ..figures import build_figures, load_run
 from ..figures.charts import FIGURE_METRICS
+from ..figures.groups import GROUP_FIGURE
 from ..figures.style import RC
 from ..fileio import atomic_path
 from ..metrics import HEADLINE
@@ -36,6 +39,7 @@ from ..yamlio import load_yaml
 from . import sections, text
 from .assumptions import assumptions_section, intervention_defaults
 from .breakdown import council_table
+from .groups import WORKING_AGE_SWITCH, group_section
 from .page import page
 
 __all__ = ["REPORT", "EmbeddedFigure", "embed", "render_report", "write_report"]
@@ -128,13 +132,33 @@ def embed(figure: matplotlib.figure.Figure) -> EmbeddedFigure:
     return EmbeddedFigure(uri, " ".join(" ".join(lines).split()))
 
 
+def draw_figures(run_dir: Path) -> dict[str, EmbeddedFigure]:
+    """Every figure of the run, by file stem, drawn from the results folder and embedded."""
+    data = load_run(run_dir, (*HEADLINE, *FIGURE_METRICS))
+    return {stem: embed(build()) for stem, build in build_figures(data, HEADLINE).items()}
+
+
 def figures_section(run_dir: Path, drawn: dict[str, EmbeddedFigure] | None = None) -> str:
     """Every figure of the run, embedded as PNG: ``drawn`` (by file stem, as ``embed``
     made them while writing ``figures/``), else drawn here from the results folder."""
-    if drawn is None:
-        data = load_run(run_dir, (*HEADLINE, *FIGURE_METRICS))
-        drawn = {stem: embed(build()) for stem, build in build_figures(data, HEADLINE).items()}
+    drawn = draw_figures(run_dir) if drawn is None else drawn
     return "".join(sections.figure_block(f.uri, f.caption, stem) for stem, f in drawn.items())
+
+
+def _group_part(inputs: ReportInputs, drawn: dict[str, EmbeddedFigure], periods: list[str]
+                ) -> list[tuple[str, str, str]]:
+    """The section by client group, holding its figure (taken out of ``drawn``); none for
+    a run made before results were recorded by client group."""
+    results = inputs.results
+    figure = drawn.pop(GROUP_FIGURE, None)
+    if results.summary_by_group is None:
+        return []
+    switch = (inputs.parameters.get("values") or {}).get(WORKING_AGE_SWITCH)
+    block = "" if figure is None else sections.figure_block(figure.uri, figure.caption,
+                                                            GROUP_FIGURE)
+    return [("groups", "Results by client group", group_section(
+        results.summary_by_group, results.summary, periods, int(results.manifest["reps"]),
+        None if switch is None else bool(switch), block))]
 
 
 def _section_list(inputs: ReportInputs,
@@ -153,6 +177,8 @@ def _section_list(inputs: ReportInputs,
     councils = [] if by_council is None else [
         ("councils", "Results by council", sections.council_tables(
             by_council, results.summary, results.deltas, baseline, reps))]
+    drawn = dict(draw_figures(results.run_dir) if drawn is None else drawn)
+    groups = _group_part(inputs, drawn, periods)
     return [
         ("summary", "Summary", summary),
         ("decision", "Decision table", sections.decision_table(results.decision)),
@@ -160,6 +186,7 @@ def _section_list(inputs: ReportInputs,
                                            for d in inputs.documents)),
         ("headline", "Headline tables", sections.headline_table(table, periods, reps)),
         *councils,
+        *groups,
         ("figures", "Figures", figures_section(results.run_dir, drawn)),
         ("assumptions", "Assumptions that drive the result",
          assumptions_section(inputs.documents, inputs.parameters, manifest)),

@@ -11,7 +11,10 @@ Sheets, every number from the results folder:
   and p5-p95);
 - ``By council``, only for a region of several councils: per scenario and council, each
   ``BY_COUNCIL`` metric over the whole run (flows: total; stocks: weekly average), with the
-  same statistics (``sim.report.breakdown``).
+  same statistics (``sim.report.breakdown``);
+- ``By client group``, for a run that recorded results by client group:
+  ``summary_by_group.csv`` in full (each ``BY_GROUP`` metric per scenario, client group and
+  financial year, and over the run: mean, p5, p50, p95).
 """
 
 from __future__ import annotations
@@ -53,6 +56,10 @@ SHEET_NOTES = {
                   "of their district; the councils add up to the region): mean and p5-p95 "
                   "over replications, and the paired change against the baseline (mean and "
                   "p5-p95)",
+    "By client group": "summary_by_group.csv: scenario x metric x client group (primary "
+                       "support reason) x financial year (all = whole run, not discounted): "
+                       "mean, p5, p50, p95 over replications; the groups' means add up to "
+                       "the county's in summary.csv",
 }
 
 
@@ -70,6 +77,8 @@ def workbook_tables(results: RunResults) -> dict[str, pd.DataFrame]:
     by_council = council_table(results.run_dir, baseline)
     if by_council is not None:
         sheets["By council"] = by_council
+    if results.summary_by_group is not None:
+        sheets["By client group"] = results.summary_by_group
     return sheets
 
 

@@ -18,7 +18,8 @@ table { border-collapse: collapse; font-size: 0.85rem; font-family: Arial, sans-
 th, td { border: 1px solid #bbb; padding: 0.25rem 0.45rem; text-align: left;
   vertical-align: top; }
 thead th { background: #eee; }
-table.decision td, table.headline td, table.councils td { white-space: nowrap; }
+table.decision td, table.headline td, table.councils td, table.groups td {
+  white-space: nowrap; }
 figure { margin: 1.5rem 0; }
 img { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: 0.85rem; color: #333; }
