@@ -36,6 +36,7 @@ import numpy as np
 from .metrics import BY_COUNCIL, INDEX
 from .providers import Setting
 from .residents import NO_PROVIDER, Funding, Status, in_states
+from .working_age.invariants import check_working_age
 
 ENV_VAR = "CAREMARKET_CHECK"
 #: relative tolerance of money comparisons (sums of floats in different orders)
@@ -97,6 +98,7 @@ class InvariantChecker:
         """Totals the coming week's checks start from."""
         m = self.model
         self.residents_at_start = m.residents.n
+        self.clients_at_start = 0 if m.working_age is None else m.working_age.clients.n
         self.spent_at_start = m.council_state("spend_this_year").astype(float)
 
     def after_phase(self, name: str) -> None:
@@ -122,6 +124,8 @@ class InvariantChecker:
         self._check_places()
         self._check_books()
         self._check_capital()
+        if self.model.working_age is not None:
+            check_working_age(self.model.working_age, self.clients_at_start, self.fail)
         self._start_week()
 
     def _buffer(self, name: str, n: int, dtype) -> np.ndarray:

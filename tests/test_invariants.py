@@ -11,6 +11,7 @@ from sim.invariants import ENV_VAR, InvariantError, checking
 from sim.model import CareMarketModel, simulate_arrays
 from sim.providers import Setting
 from sim.residents import CARE_HOME, NO_PROVIDER, Status, in_states
+from sim.working_age import WASetting
 
 SCALE = 0.03  # a few dozen providers, a couple of thousand residents: milliseconds a week
 WEEKS = 8
@@ -299,3 +300,44 @@ def test_run_check_turns_the_checker_on_in_every_job(monkeypatch, tmp_path):
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["invariants_checked"] is True
     assert manifest["jobs"][0]["state"] == "failed"
+
+
+# --- working-age clients and providers (sim/working_age/invariants.py) ---------------------
+
+def test_a_working_age_client_lost_without_being_counted_is_caught(model):
+    def lose(m):
+        clients = m.working_age.clients
+        clients.remove(np.arange(clients.n) == 0)
+
+    after_phase(model, "demography", lose)
+    step_fails(model, "working-age clients are conserved")
+
+
+def test_a_working_age_client_at_a_closed_provider_is_caught(model):
+    def close_under(m):
+        wa = m.working_age
+        row = int(wa.clients.provider[wa.clients.provider >= 0][0])
+        wa.market.table.open[row] = False
+
+    after_phase(model, "market", close_under)
+    step_fails(model, "open provider of their service's setting")
+
+
+def test_an_over_filled_specialist_home_is_caught(model):
+    def overfill(m):
+        wa = m.working_age
+        t = wa.market.table
+        home = int(np.flatnonzero(t.open & (t.setting == WASetting.SPECIALIST_RESIDENTIAL) &
+                                  (wa.market.used() > 0))[0])
+        t.beds[home] = 0.0
+
+    after_phase(model, "market", overfill)
+    step_fails(model, "holds more than its places")
+
+
+def test_the_working_age_bill_not_reaching_providers_is_caught(model):
+    def skim(m):
+        m.working_age.market.revenue_booked *= 0.9
+
+    after_phase(model, "care_and_money", skim)
+    step_fails(model, "receive the working-age bill")
