@@ -53,9 +53,9 @@ class WorkingAgeDemography:
         self.population *= 1.0 + p["working_age.population_growth"]
         self.transitions_per_year *= 1.0 + p["working_age.transitions_growth"]
 
-    def step(self) -> np.ndarray:
-        """Age everyone a week; deaths, exits, recoveries and changes of need. Returns the
-        provider rows whose clients left (their places are free again)."""
+    def step(self) -> None:
+        """Age everyone a week; deaths, exits, recoveries and changes of need (a client
+        whose need falls below low leaves support); those who leave free their places."""
         c, p, m = self.clients, self.model.p, self.model
         c.age[:] += 1.0 / WEEKS_PER_YEAR
         g = c.group.astype(np.intp) - 1
@@ -73,9 +73,7 @@ class WorkingAgeDemography:
         gone = dies | leaves | recovered
         self.deaths = np.bincount(g[dies], minlength=4)
         self.leavers = np.bincount(g[leaves | recovered], minlength=4)
-        freed = np.concatenate([c.provider[gone], c.day_provider[gone]])
         c.remove(gone)
-        return freed[freed >= 0]
 
     def arrive(self) -> None:
         """This week's transitions at 18 and adults becoming eligible, by district and

@@ -41,10 +41,6 @@ class WorkingAgeProvider(mesa.Agent):
         super().__init__(model)
         self.row = int(row)
 
-    @property
-    def setting(self) -> WASetting:
-        return WASetting(int(self.model.working_age.market.table.setting[self.row]))
-
     def close(self, failed: bool) -> None:
         """Leave the market; the council re-places the clients (they wait again)."""
         wa = self.model.working_age
@@ -243,6 +239,8 @@ class WorkingAgeMarket:
         waiting = self.waiting_units()
         cap = self.capacity()
         for setting in WASetting:
+            if setting == WASetting.SHARED_LIVES:
+                continue  # schemes are the council's own (in-house): nobody invests
             rows = np.flatnonzero(t.open & ~t.in_house & (t.setting == setting))
             count = np.bincount(t.district[rows], minlength=n_districts)
             open_capacity = np.bincount(t.district[rows], weights=cap[rows],
@@ -255,8 +253,6 @@ class WorkingAgeMarket:
                 p["market.entry_pipeline_weight"] * planned / np.maximum(open_capacity, 1.0)
             rate = p["working_age.entry_rate"][setting] * np.maximum(count, 1) * np.maximum(
                 expected - p["working_age.entry_hurdle"][setting], 0.0)
-            if setting == WASetting.SHARED_LIVES:
-                continue  # schemes are the council's own (in-house): nobody invests
             cells = np.arange(n_districts) * len(WASetting) + setting
             new = poisson_from_uniform(m.uniform("wa_entry", cells), rate / WEEKS_PER_YEAR)
             lag = int(p["working_age.entry_lag_weeks"][setting])

@@ -25,13 +25,19 @@ class FreeCapacity:
         t = market.table
         self.free = market.capacity() - market.used()
         self.free[~t.open] = -np.inf
+        #: an upper bound of each setting's free units (a quick "nowhere has room")
+        self.most = {int(s): float(self.free[t.setting == s].max(initial=-np.inf))
+                     for s in WASetting}
 
     def find(self, setting: int, district: int, council: int, units: float) -> int:
         """The provider row with the most free units (at least ``units``) for a client of
         this district and council, or NO_PROVIDER."""
+        if units > self.most[setting]:
+            return NO_PROVIDER
         t = self.market.table
         fits = (t.setting == setting) & (self.free >= units)
         if not fits.any():
+            self.most[setting] = float(self.free[t.setting == setting].max(initial=-np.inf))
             return NO_PROVIDER
         for scope in (fits & (t.district == district), fits & (t.council == council), fits):
             rows = np.flatnonzero(scope)
@@ -40,7 +46,10 @@ class FreeCapacity:
         return NO_PROVIDER
 
     def take(self, row: int, units: float) -> None:
+        """Use ``units`` of a provider's room (negative: give them back)."""
         self.free[row] -= units
+        setting = int(self.market.table.setting[row])
+        self.most[setting] = max(self.most[setting], float(self.free[row]))
 
 
 class WorkingAgePlacement:
