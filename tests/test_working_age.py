@@ -316,3 +316,13 @@ def test_providers_enter_where_margins_and_waiting_are_high(params):
     model.week = max(o.week for o in market.pipeline)
     market.open_due()
     assert market.table.n > opened and market.entries > 0
+
+
+def test_a_county_without_working_age_services_at_the_start_fills_as_people_arrive(params):
+    empty = params.with_values({"working_age.initial_clients": np.zeros((4, 6)),
+                                "working_age.initial_waiting": np.zeros(4)})
+    model = CareMarketModel(empty, seed=3, weeks=26, scale=SCALE)
+    assert model.working_age.clients.n == 0
+    model.run()
+    c = model.working_age.clients
+    assert c.n > 0 and (c.service != Service.WAITING).any()

@@ -54,7 +54,7 @@ class WorkingAgeDelivery:
         used = np.bincount(c.provider[placed], weights=units[placed], minlength=t.n)
         day = c.day_provider >= 0
         days = p["working_age.day_days_per_week"]
-        used += days * np.bincount(c.day_provider[day], minlength=t.n)
+        used = used + days * np.bincount(c.day_provider[day], minlength=t.n)
         cap = self.market.capacity()
         hourly = (t.setting == WASetting.SUPPORTED_LIVING) | (t.setting == WASetting.HOMECARE)
         share = np.where(hourly & (used > 0), np.minimum(cap / np.maximum(used, 1e-9), 1.0), 1.0)
