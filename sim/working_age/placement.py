@@ -1,6 +1,8 @@
-"""Placing working-age clients with providers: those waiting whose assessment is done
-(planned transitions first, then the longest waiting), those moving from residential care
-to supported living, and day opportunities for those assessed to attend.
+"""Placing working-age clients with providers: those waiting whose assessment is done and
+those moving from residential care to supported living (planned transitions first, then
+in the order they became ready: clients of a closed provider keep their place in that
+order, movers join it when offered a move), and day opportunities for those assessed to
+attend.
 
 A client goes to the provider of their setting with the most free capacity in their own
 district, else in their council's area, else anywhere in the region; with no room
@@ -66,7 +68,7 @@ class WorkingAgePlacement:
         free = FreeCapacity(self.market)
         self.placed = self.moves_to_supported_living = 0
         seekers = np.flatnonzero((c.wanted != c.service) & (c.ready_week <= self.model.week))
-        order = np.lexsort((c.key[seekers], c.since[seekers], ~c.planned[seekers]))
+        order = np.lexsort((c.key[seekers], c.ready_week[seekers], ~c.planned[seekers]))
         units = demand(p, c.wanted, c.need)
         for row in seekers[order]:
             self._place(int(row), free, units[row])
@@ -88,6 +90,7 @@ class WorkingAgePlacement:
         residential = (c.service == Service.RESIDENTIAL) & (c.wanted == Service.RESIDENTIAL)
         moving = residential & (m.uniform("wa_move", c.key) < chance)
         c.wanted[moving] = Service.SUPPORTED_LIVING
+        c.ready_week[moving] = m.week
 
     def _place(self, row: int, free: FreeCapacity, units: float) -> None:
         c = self.clients
