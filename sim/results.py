@@ -97,6 +97,8 @@ SUMMARY = "summary.csv"
 SUMMARY_BY_GROUP = "summary_by_group.csv"
 #: the column of ``by_group.parquet`` and ``summary_by_group.csv`` naming the client group
 GROUP_COLUMN = "client_group"
+#: columns that readers of ``summary_by_group.csv`` rely on
+GROUP_SUMMARY_COLUMNS = ("scenario", "metric", GROUP_COLUMN, "financial_year", "mean")
 DELTAS = "deltas.csv"
 DECISION = "decision.csv"
 RUN_ID_HASH_CHARS = 6
@@ -531,9 +533,28 @@ def read_results(run_dir: Path | str, timeseries: bool = True) -> RunResults:
         timeseries=pd.read_parquet(run_dir / TIMESERIES) if timeseries else pd.DataFrame(),
         summary=_read_csv(run_dir / SUMMARY), deltas=_read_csv(run_dir / DELTAS),
         decision=_read_csv(run_dir / DECISION),
-        summary_by_group=(_read_csv(run_dir / SUMMARY_BY_GROUP)
-                          if (run_dir / SUMMARY_BY_GROUP).is_file() else None),
+        summary_by_group=_read_group_summary(run_dir / SUMMARY_BY_GROUP),
     )
+
+
+def _read_group_summary(path: Path) -> pd.DataFrame | None:
+    """``summary_by_group.csv``; None when the run has none (made before results were
+    recorded by client group).
+
+    Raises:
+        InputError: the file is there but unreadable or lacks its columns (naming it).
+    """
+    if not path.is_file():
+        return None
+    try:
+        table = _read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise InputError(Problem(str(path), "", f"unreadable: {exc}")) from None
+    lacking = [c for c in GROUP_SUMMARY_COLUMNS if c not in table.columns]
+    if lacking:
+        raise InputError(Problem(str(path), "", f"not a summary by client group (no "
+                                 f"{', '.join(lacking)} column); rerun the scenarios"))
+    return table
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

@@ -15,7 +15,8 @@ from sim.errors import InputError
 from sim.metrics import BY_DISTRICT, HEADLINE
 from sim.report.excel import EXCEL, write_excel
 
-SHEETS = ["About", "Decision", "Headline", "Summary", "Differences", "By district"]
+SHEETS = ["About", "Decision", "Headline", "Summary", "Differences", "By district",
+          "By client group"]
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,8 @@ def test_the_workbook_has_every_sheet_in_order(workbook):
 
 def test_tables_match_the_csv_files(workbook, run_copy):
     for sheet, file in (("Decision", "decision.csv"), ("Summary", "summary.csv"),
-                        ("Differences", "deltas.csv")):
+                        ("Differences", "deltas.csv"), ("By client group",
+                                                        "summary_by_group.csv")):
         csv = pd.read_csv(run_copy / file, dtype={"financial_year": str})
         got = workbook[sheet].astype({"financial_year": str}) if "financial_year" in csv \
             else workbook[sheet]
@@ -96,3 +98,18 @@ def test_by_district_sheet_gives_the_range_of_the_paired_change(workbook):
     assert (table.change <= table.change_p95 + 1e-9).all()
     assert (table[table.scenario != "baseline"].change_p5 <
             table[table.scenario != "baseline"].change_p95).any()
+
+
+def test_an_older_run_without_results_by_client_group_has_no_sheet_of_them(small_run,
+                                                                           tmp_path):
+    copy = Path(shutil.copytree(small_run, tmp_path / small_run.name))
+    (copy / "by_group.parquet").unlink()
+    (copy / "summary_by_group.csv").unlink()
+    workbook = pd.read_excel(write_excel(copy), sheet_name=None)
+    assert list(workbook) == SHEETS[:-1]
+    assert "Sheet: By client group" not in set(workbook["About"]["item"])
+
+
+def test_the_about_sheet_describes_the_sheet_by_client_group(workbook):
+    about = dict(zip(workbook["About"]["item"], workbook["About"]["value"], strict=True))
+    assert "summary_by_group.csv" in about["Sheet: By client group"]

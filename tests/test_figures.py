@@ -26,6 +26,7 @@ from matplotlib.dates import date2num
 from matplotlib.text import Annotation
 
 import cli
+from sim.dims import CLIENT_GROUPS
 from sim.figures import (
     build_figures,
     cost_outcome_plane,
@@ -34,6 +35,7 @@ from sim.figures import (
     load_run,
     market_dynamics,
     need_by_district,
+    spend_by_group,
     spend_components,
     write_figures,
 )
@@ -43,6 +45,7 @@ from sim.figures.charts import (
     MARKET_METRICS,
     SPEND_COMPONENTS,
 )
+from sim.figures.groups import GROUP_FIGURE, GROUP_PANELS, group_label
 from sim.figures.style import MAX_OVERLAID, RC
 from sim.metrics import BY_DISTRICT, BY_NAME, HEADLINE
 
@@ -182,6 +185,49 @@ def test_money_chart_bars_are_the_whole_run_totals_of_summary_csv(data, run_dir)
             pytest.approx([totals[(s, component)] for s in NAMES])
     assert [t.get_text() for t in left.get_xticklabels()] == NAMES
     assert "GBP" in left.get_ylabel()
+
+
+def group_whole_run(table: pd.DataFrame) -> pd.Series:
+    """Whole-run means of summary_by_group.csv by (scenario, metric, client group)."""
+    return table[table.financial_year == "all"].set_index(
+        ["scenario", "metric", "client_group"])["mean"]
+
+
+def test_spend_by_group_bars_are_the_whole_run_means_of_summary_by_group(data, run_dir):
+    whole = group_whole_run(pd.read_csv(run_dir / "summary_by_group.csv",
+                                        dtype={"financial_year": str}))
+    figure = spend_by_group(data)
+    for ax, metric in zip(figure.axes, GROUP_PANELS, strict=True):
+        assert ax.get_title() == f"{BY_NAME[metric].label} by client group"
+        assert BY_NAME[metric].unit in ax.get_ylabel()
+        assert [t.get_text() for t in ax.get_xticklabels()] == NAMES
+        for group in CLIENT_GROUPS:
+            bars = [p for p in ax.patches if p.get_gid() == f"bars:{metric}:{group}"]
+            assert [p.get_height() for p in bars] == \
+                pytest.approx([whole[(s, metric, group)] for s in NAMES])
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == \
+        [group_label(g) for g in CLIENT_GROUPS]
+    assert "From summary_by_group.csv" in caption(figure)
+    assert "Left out" not in caption(figure)
+
+
+def test_spend_by_group_leaves_out_groups_without_clients(data):
+    """A run with the working-age groups switched off: older people's bars alone."""
+    table = data.group_summary
+    off = table.assign(mean=table["mean"].where(table.client_group == "older_people", 0.0))
+    figure = spend_by_group(dataclasses.replace(data, group_summary=off))
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == \
+        [group_label("older_people")]
+    assert {p.get_gid().rsplit(":", 1)[-1] for p in figure.axes[0].patches} == {"older_people"}
+    assert "working-age client groups were not simulated" in " ".join(caption(figure).split())
+
+
+def test_a_run_without_results_by_client_group_draws_no_figure_of_them(data):
+    older = dataclasses.replace(data, group_summary=None)
+    assert GROUP_FIGURE in build_figures(data, HEADLINE)
+    assert GROUP_FIGURE not in build_figures(older, HEADLINE)
+    with pytest.raises(ValueError, match="summary_by_group.csv"):
+        spend_by_group(older)
 
 
 def district_averages(run_dir: Path, metric: str, scenario: str) -> pd.DataFrame:
@@ -413,6 +459,20 @@ def test_many_scenarios_spend_is_a_row_of_bars_each(many):
     draws(figure)
 
 
+def test_many_scenarios_spend_by_group_is_a_row_of_bars_each(many):
+    figure = spend_by_group(many)
+    whole = group_whole_run(many.group_summary)
+    labels = ["baseline", *(label_of(many, s) for s in many.others)]
+    left, right = figure.axes
+    assert [" ".join(t.get_text().split()) for t in left.get_yticklabels()] == labels
+    for ax, metric in ((left, "council_spend"), (right, "council_funded_long_term")):
+        assert BY_NAME[metric].unit in ax.get_xlabel()
+        bars = [p for p in ax.patches if p.get_gid() == f"bars:{metric}:learning_disability"]
+        assert [p.get_width() for p in bars] == \
+            pytest.approx([whole[(s, metric, "learning_disability")] for s in many.scenarios])
+    draws(figure)
+
+
 def test_every_figure_of_many_scenarios_names_its_source(many):
     for stem, build in build_figures(many, ["council_spend"]).items():
         assert f"caremarket run {many.run_id}, {REPS} replications" in caption(build()), stem
@@ -423,7 +483,8 @@ def test_every_figure_of_many_scenarios_names_its_source(many):
 def test_write_figures_writes_each_format_atomically(copy):
     paths = write_figures(copy, formats=("png", "svg", "pdf"), metrics=["council_spend"])
     stems = {"fan_council_spend", "difference_council_spend", "cost_outcome",
-             "market_dynamics", "council_spend_components", "need_by_district"}
+             "market_dynamics", "council_spend_components", "council_spend_by_group",
+             "need_by_district"}
     assert {p.stem for p in paths} == stems and len(paths) == 3 * len(stems)
     assert sorted(p.name for p in (copy / "figures").iterdir()) == sorted(p.name for p in paths)
     for path in paths:
@@ -445,8 +506,9 @@ def test_plot_rebuilds_the_figures(copy):
     result = invoke("plot", copy, "--metric", "people_waiting", "--format", "png")
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in (copy / "figures").iterdir())
-    assert "fan_people_waiting.png" in written and len(written) == 6
-    assert "Wrote 6 files" in result.stdout
+    assert "fan_people_waiting.png" in written and len(written) == 7
+    assert "council_spend_by_group.png" in written
+    assert "Wrote 7 files" in result.stdout
 
 
 def test_plot_refuses_an_unknown_metric_and_writes_nothing(copy):

@@ -19,8 +19,12 @@ from click.testing import CliRunner
 from conftest import SMALL_RUN
 
 import cli
+from sim.dims import CLIENT_GROUPS
 from sim.errors import InputError
+from sim.figures.groups import group_label
 from sim.report import REPORT, write_report
+from sim.report import text as report_text
+from sim.report.groups import group_section
 from sim.report.sections import decision_rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,8 +114,8 @@ def test_the_report_is_written_beside_the_results_without_temporary_files(run_di
 
 
 def test_sections_come_in_order(page):
-    assert list(page.sections) == ["summary", "decision", "scenarios", "headline", "figures",
-                                   "assumptions", "reproducibility"]
+    assert list(page.sections) == ["summary", "decision", "scenarios", "headline", "groups",
+                                   "figures", "assumptions", "reproducibility"]
 
 
 def test_the_page_is_self_contained(page):
@@ -224,6 +228,7 @@ DAMAGES = {  # what is done to a copy of a run -> the file the error must name
     "corrupt timeseries": "timeseries.parquet",
     "older run without by_district": "by_district.parquet",
     "corrupt by_district": "by_district.parquet",
+    "corrupt summary_by_group": "summary_by_group.csv",
 }
 
 
@@ -243,6 +248,8 @@ def test_bad_input_is_one_error_and_writes_nothing(run_dir, tmp_path, damage):
         (copy / "scenarios" / "baseline.yaml").write_text("name: [unclosed")
     elif damage == "older run without by_district":
         (copy / "by_district.parquet").unlink()
+    elif damage == "corrupt summary_by_group":
+        (copy / "summary_by_group.csv").write_text("not,a,summary\n1,2,3\n")
     else:
         (copy / DAMAGES[damage]).write_bytes(b"PAR1 not really parquet")
     before = {p.name: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
@@ -268,3 +275,83 @@ def test_an_older_run_without_results_by_council_still_reports(run_dir, tmp_path
     copy = Path(shutil.copytree(run_dir, tmp_path / run_dir.name))
     (copy / "by_council.parquet").unlink()
     assert write_report(copy).is_file()
+
+
+# --- by client group ----------------------------------------------------------------------
+
+def group_table(page: Page, title: str) -> list[list[str]]:
+    """The rows (heading first) of the groups section's table under ``title``."""
+    rows = page.rows["groups"]
+    starts = [i for i, row in enumerate(rows) if row[0] == "Metric (unit, aggregate)"]
+    index = 0 if title.startswith("Year 1") else 1
+    end = starts[index + 1] if index + 1 < len(starts) else len(rows)
+    return rows[starts[index]:end]
+
+
+def test_the_report_has_the_results_by_client_group_after_the_headline(page):
+    order = list(page.sections)
+    assert order.index("groups") == order.index("headline") + 1
+    text = page.text("groups")
+    assert "Results by client group" in text and "Year 1 (2025-26)" in text
+    assert "Whole run" in text and "summary_by_group.csv" in text
+    assert "All groups: the county's figure" in text
+
+
+def test_each_group_has_a_column_and_each_metric_and_scenario_a_row(page, run_dir):
+    table = pd.read_csv(run_dir / "summary_by_group.csv", dtype={"financial_year": str})
+    summary = pd.read_csv(run_dir / "summary.csv", dtype={"financial_year": str})
+    scenarios = list(dict.fromkeys(table.scenario))
+    for title, period in (("Year 1", "2025-26"), ("Whole run", "all")):
+        heading, *body = group_table(page, title)
+        assert heading == ["Metric (unit, aggregate)", "Scenario", *(
+            group_label(g) for g in CLIENT_GROUPS), "All groups"]
+        assert len(body) % len(scenarios) == 0 and [r[1] for r in body[:3]] == scenarios
+        spend = [r for r in body if r[0] == "Council spend on care (GBP, total)"]
+        figures = table[(table.metric == "council_spend") & (table.financial_year == period)]
+        for row, scenario in zip(spend, scenarios, strict=True):
+            means = figures[figures.scenario == scenario].set_index("client_group")["mean"]
+            assert row[2:-1] == [report_text.value(means[g], "GBP") for g in CLIENT_GROUPS]
+            county = summary[(summary.scenario == scenario) & (summary.metric ==
+                             "council_spend") & (summary.financial_year == period)]
+            assert row[-1] == report_text.value(county["mean"].item(), "GBP")
+        living = [r for r in body if r[0] == "People in supported living (people, average)"]
+        assert len(living) == len(scenarios)
+        assert all(r[3] not in ("0.0", "n/a") for r in living)  # learning disability
+
+
+def test_the_group_figure_sits_in_its_section_and_names_its_source(page):
+    """Drawn once, in the section by client group rather than among the other figures."""
+    ids = [a.get("id") for tag, a in page.tags if tag == "figure"]
+    assert ids.count("figure-council_spend_by_group") == 1
+    groups = page.text("groups")
+    assert "Source: caremarket run" in groups and "From summary_by_group.csv" in groups
+    assert "From summary_by_group.csv" not in page.text("figures")
+
+
+def test_an_older_run_without_results_by_client_group_still_reports(run_dir, tmp_path):
+    copy = Path(shutil.copytree(run_dir, tmp_path / run_dir.name))
+    (copy / "by_group.parquet").unlink()
+    (copy / "summary_by_group.csv").unlink()
+    (copy / REPORT).unlink(missing_ok=True)
+    parser = Page()
+    parser.feed(write_report(copy).read_text(encoding="utf-8"))
+    assert "groups" not in parser.sections
+    assert not any(a.get("id") == "figure-council_spend_by_group" for _, a in parser.tags)
+    assert "figure-council_spend_components" in {a.get("id") for _, a in parser.tags}
+
+
+def test_without_working_age_groups_only_older_people_are_shown(run_dir):
+    """A run with ``working_age.enabled`` false has zeros in every working-age group: the
+    tables show older people's column alone and say why."""
+    table = pd.read_csv(run_dir / "summary_by_group.csv", dtype={"financial_year": str})
+    summary = pd.read_csv(run_dir / "summary.csv", dtype={"financial_year": str})
+    off = table.assign(mean=table["mean"].where(table.client_group == "older_people", 0.0))
+    parser = Page()
+    parser.feed('<section id="groups">' + group_section(off, summary, ["2025-26", "all"],
+                                                        REPS, False) + "</section>")
+    text = parser.text("groups")
+    assert "were not simulated in this run (working_age.enabled is false)" in text
+    assert "All groups" not in text
+    headings = [r for r in parser.rows["groups"] if r[0] == "Metric (unit, aggregate)"]
+    assert headings == [["Metric (unit, aggregate)", "Scenario", "Older people (65+)"]] * 2
+    assert "Left out, 0 for every group and scenario: Council spend: supported living" in text

@@ -219,6 +219,23 @@ def test_a_folder_being_written_cannot_be_resumed_until_its_writer_ends(tmp_path
     assert_same_folder(run_dir, reference)
 
 
+def test_resume_reruns_a_job_file_written_before_results_by_client_group(tmp_path,
+                                                                         reference):
+    """A job file without ``by_group`` is incomplete: ``--resume`` runs that job again and
+    the folder ends as the uninterrupted run's, ``by_group.parquet`` included."""
+    run_dir = tmp_path / reference.name
+    shutil.copytree(reference, run_dir)
+    older = run_dir / "jobs" / f"{NAMES[1]}__r2.npz"
+    with np.load(older) as arrays:
+        kept = {name: arrays[name] for name in arrays.files if name != "by_group"}
+    np.savez(older, **kept)
+    result = invoke("run", *RUN, "--jobs", "1", "--out", tmp_path, "--resume", run_dir)
+    assert result.exit_code == 0, result.output
+    assert states(run_dir) == {**{key: "reused" for key in states(reference)},
+                               (NAMES[1], 2): "done"}
+    assert_same_folder(run_dir, reference)
+
+
 def test_two_runs_into_the_same_folder_at_once_get_folders_of_their_own(tmp_path):
     out = tmp_path / "out"
     command = [*CAREMARKET, "run", str(SCENARIOS / "baseline.yaml"), "--reps", "1",
