@@ -672,9 +672,9 @@ def speed_ratio(scale: float = 0.1, weeks: int = WEEKS_PER_YEAR, seed: int = 0,
     Returns each one's wall seconds and resident-weeks per second for the whole
     replication (``engine``, ``per_agent``), the same for the resident rules alone (the
     phases ``RULE_PHASES``, ``rule_s``; the peer's include its sync with the table,
-    ``pull_s`` and ``push_s``), seconds by phase (``phase_s``), the ratios (``ratio``: whole replication, engine rate /
-    peer rate; ``rule_ratio``: resident rules only), and whether the two gave identical
-    metrics (``identical``).
+    ``pull_s`` and ``push_s``), seconds by phase (``phase_s``), the ratios (``ratio``:
+    whole replication, engine rate / peer rate; ``rule_ratio``: resident rules only), and
+    whether the two gave identical metrics (``identical``).
     """
     from sim.parameters import load_parameters
 
