@@ -204,6 +204,15 @@ BY_COUNCIL = ("council_spend", "people_waiting", "unmet_need_hours",
               "out_of_area_placements")
 
 
+def split_breakdown(key: str) -> tuple[str, str | None]:
+    """A metric named alone (``people_waiting``) or with a client group's row
+    (``people_waiting[learning_disability]``): the metric and the group (None alone)."""
+    if key.endswith("]") and "[" in key:
+        metric, group = key[:-1].split("[", 1)
+        return metric, group
+    return key, None
+
+
 class MetricRecorder:
     """Weekly aggregates in preallocated arrays: ``data`` (metric x week) for the county
     (the region), ``by_district`` (``BY_DISTRICT`` metric x district x week),

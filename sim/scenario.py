@@ -22,6 +22,7 @@ A scenario file::
     expect:                          # metrics this scenario should move (tests check it)
       people_waiting: down
       council_spend: up
+      people_waiting[learning_disability]: down   # a client group's row (BY_GROUP metrics)
 
 The baseline is the parameter defaults with no changes or interventions.
 """
@@ -38,8 +39,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import InputError, Problem, shorten
-from .metrics import INDEX
+from .dims import CLIENT_GROUPS
+from .errors import InputError, Problem, short_repr, shorten
+from .metrics import BY_GROUP, INDEX, split_breakdown
 from .parameters import Parameters
 from .policies import InterventionSpec, check_entries
 from .yamlio import load_yaml
@@ -289,13 +291,22 @@ def _resolve(name: str, parsed: dict, params: Parameters, start: dt.date, end: d
 
 
 def _expect_problems(expect: dict[str, str], where: str) -> list[Problem]:
+    """Unknown metrics, and client groups (``metric[group]``) that are unknown or asked of
+    a metric not recorded by group."""
     problems = []
-    for metric in expect:
+    for key in expect:
+        metric, group = split_breakdown(key)
         if metric not in INDEX:
             close = difflib.get_close_matches(metric, INDEX, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]}? " if close else ""
-            problems.append(Problem(where, f"expect.{metric}", f"unknown metric; {hint}see "
+            problems.append(Problem(where, f"expect.{key}", f"unknown metric; {hint}see "
                                     "the metric registry (README, Metrics)"))
+        elif group is not None and metric not in BY_GROUP:
+            problems.append(Problem(where, f"expect.{key}", f"{metric} is not recorded by "
+                                    f"client group; those that are: {', '.join(BY_GROUP)}"))
+        elif group is not None and group not in CLIENT_GROUPS:
+            problems.append(Problem(where, f"expect.{key}", f"unknown client group "
+                                    f"{short_repr(group)}; valid: {', '.join(CLIENT_GROUPS)}"))
     return problems
 
 

@@ -349,3 +349,24 @@ def test_effective_week(days, week):
 def test_the_first_run_year_has_52_weeks():
     dates = week_dates(START, 60)
     assert [week_financial_year(d) for d in dates].count("2025-26") == 52
+
+
+# --- expectations of a client group's row ----------------------------------------------
+
+def test_an_expectation_may_name_a_client_groups_row(tmp_path):
+    text = _scenario("moves", _change(), extra="expect:\n  people_waiting[autism]: down\n"
+                     "  council_spend: up\n")
+    _, scenario = _load(_write(tmp_path, "moves", text))
+    assert scenario.expect == {"people_waiting[autism]": "down", "council_spend": "up"}
+
+
+@pytest.mark.parametrize("key, message", [
+    ("people_waiting[autistic]", "unknown client group 'autistic'; valid: older_people"),
+    ("requests[autism]", "requests is not recorded by client group; those that are: "
+                         "council_spend"),
+    ("people_wating[autism]", "unknown metric; did you mean people_waiting?"),
+])
+def test_a_bad_client_group_expectation_is_one_problem_naming_its_key(tmp_path, key, message):
+    text = _scenario("moves", _change(), extra=f"expect:\n  {key}: down\n")
+    (problem,) = _problems(_write(tmp_path, "moves", text))
+    assert problem.key == f"expect.{key}" and message in problem.message

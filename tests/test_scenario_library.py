@@ -25,7 +25,8 @@ import numpy as np
 import pytest
 
 from sim.calendar import WEEKS_PER_YEAR, effective_week
-from sim.metrics import BY_NAME, INDEX
+from sim.dims import CLIENT_GROUPS
+from sim.metrics import BY_GROUP, BY_NAME, INDEX, split_breakdown
 from sim.policies import REGISTRY
 from sim.runner import Ensemble, run_ensemble
 from sim.scenario import (
@@ -64,17 +65,23 @@ def baseline_runs(params) -> Ensemble:
     return run_ensemble([baseline_scenario()], params, REPS, SEED, WEEKS, SCALE, jobs=1)
 
 
-def horizon_total(values: np.ndarray, metric: str) -> float:
-    """A metric over the whole run: summed for flows, averaged for stocks and ratios."""
-    row = values[INDEX[metric]]
+def horizon_total(runs: Ensemble, name: str, rep: int, key: str) -> float:
+    """A metric (or a client group's row of it, ``metric[group]``) over the whole run:
+    summed for flows, averaged for stocks and ratios."""
+    metric, group = split_breakdown(key)
+    if group is None:
+        row = runs.raw(name, rep)[INDEX[metric]]
+    else:
+        row = runs.raw(name, rep, "by_group")[BY_GROUP.index(metric),
+                                              CLIENT_GROUPS.index(group)]
     return float(row.sum() if BY_NAME[metric].aggregate == "sum" else row.mean())
 
 
 def paired_differences(runs: Ensemble, name: str, base: Ensemble, base_name: str,
                        metric: str) -> np.ndarray:
     """scenario_r - baseline_r of a metric's horizon total, one value per replication."""
-    return np.array([horizon_total(runs.raw(name, r), metric) -
-                     horizon_total(base.raw(base_name, r), metric) for r in range(runs.reps)])
+    return np.array([horizon_total(runs, name, r, metric) -
+                     horizon_total(base, base_name, r, metric) for r in range(runs.reps)])
 
 
 def first_effect_week(scenario: Scenario, start: dt.date) -> int:
