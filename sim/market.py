@@ -242,23 +242,13 @@ class Market:
     def exit_and_fail(self) -> None:
         """Sudden failures (cash below the floor), orderly exits after sustained losses,
         and closures for reasons outside the model."""
-        m, t, p = self.model, self.model.providers, self.model.p
-        is_open = t.open & ~t.in_house
-        established = (m.week - t.opened_week >= p["market.new_provider_grace_weeks"]) | \
-            (t.opened_week == 0)
-        failing = is_open & established & fails(t.cash, t.weekly_cost,
-                                                p["market.failure_overdraft_weeks"])
-        losing = (t.margin < -p["market.exit_loss_margin"]) & established
-        hazard = p["market.background_exit_hazard"][t.setting] + \
-            np.where(losing, p["market.exit_hazard"], 0.0)
-        leaving = is_open & ~failing & (m.uniform("exit", np.arange(t.n)) <
-                                        weekly_probability(hazard))
-        failed = np.flatnonzero(failing)
-        rescued = m.uniform("takeover", failed) < \
-            p["market.failure_takeover_share"][t.setting[failed]]
-        for row in failed[rescued]:
+        m, p = self.model, self.model.p
+        rescued, failed, leaving = closures_due(
+            m, m.providers, p["market.background_exit_hazard"],
+            p["market.failure_takeover_share"], ("exit", "takeover"))
+        for row in rescued:
             self.agents[int(row)].taken_over()
-        closing = {True: failed[~rescued], False: np.flatnonzero(leaving)}
+        closing = {True: failed, False: leaving}
         for has_failed, rows in closing.items():
             for row in rows:
                 self.agents.pop(int(row)).close(failed=has_failed, displace=False)
@@ -367,6 +357,28 @@ class Market:
         self.opened_log.append(row)
         self.entries += 1
         return row
+
+
+def closures_due(model, table, background_hazard: np.ndarray, takeover_share: np.ndarray,
+                 streams: tuple[str, str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """This week's closures among open independent providers of ``table`` (past their
+    grace period): sudden failures (cash below the overdraft floor), some taken over by a
+    new owner (``takeover_share`` by setting), and exits (a background hazard by setting,
+    plus the exit hazard after sustained losses). Keyed draws from the two ``streams``
+    (exit, takeover). Returns the rows taken over, failing and closing, and leaving."""
+    m, t, p = model, table, model.p
+    is_open = t.open & ~t.in_house
+    established = (m.week - t.opened_week >= p["market.new_provider_grace_weeks"]) | \
+        (t.opened_week == 0)
+    failing = is_open & established & fails(t.cash, t.weekly_cost,
+                                            p["market.failure_overdraft_weeks"])
+    losing = (t.margin < -p["market.exit_loss_margin"]) & established
+    hazard = background_hazard[t.setting] + np.where(losing, p["market.exit_hazard"], 0.0)
+    leaving = is_open & ~failing & (m.uniform(streams[0], np.arange(t.n)) <
+                                    weekly_probability(hazard))
+    failed = np.flatnonzero(failing)
+    rescued = m.uniform(streams[1], failed) < takeover_share[t.setting[failed]]
+    return failed[rescued], failed[~rescued], np.flatnonzero(leaving)
 
 
 def _shift_down(probs: np.ndarray, shift: np.ndarray) -> np.ndarray:

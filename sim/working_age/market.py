@@ -16,8 +16,8 @@ import mesa
 import numpy as np
 
 from ..calendar import WEEKS_PER_YEAR
-from ..finance import book_week, care_home_staff_cost, district_margin, fails
-from ..population import weekly_probability
+from ..finance import book_week, care_home_staff_cost, district_margin
+from ..market import closures_due
 from ..providers import ProviderTable
 from ..rng import poisson_from_uniform
 from .clients import NO_PROVIDER
@@ -189,27 +189,17 @@ class WorkingAgeMarket:
     def exit_and_fail(self) -> None:
         """Sudden failures, orderly exits after sustained losses, background closures; the
         clients of a closed provider wait to be placed again."""
-        m, t, p = self.model, self.table, self.model.p
-        is_open = t.open & ~t.in_house
-        established = (m.week - t.opened_week >= p["market.new_provider_grace_weeks"]) | \
-            (t.opened_week == 0)
-        failing = is_open & established & fails(t.cash, t.weekly_cost,
-                                                p["market.failure_overdraft_weeks"])
-        losing = (t.margin < -p["market.exit_loss_margin"]) & established
-        hazard = p["working_age.background_exit_hazard"][t.setting] + \
-            np.where(losing, p["market.exit_hazard"], 0.0)
-        leaving = is_open & ~failing & (m.uniform("wa_exit", np.arange(t.n)) <
-                                        weekly_probability(hazard))
-        failed = np.flatnonzero(failing)
-        rescued = m.uniform("wa_takeover", failed) < \
-            p["working_age.failure_takeover_share"][t.setting[failed]]
-        for row in failed[rescued]:
+        p = self.model.p
+        rescued, failed, leaving = closures_due(
+            self.model, self.table, p["working_age.background_exit_hazard"],
+            p["working_age.failure_takeover_share"], ("wa_exit", "wa_takeover"))
+        for row in rescued:
             self.agents[int(row)].taken_over()
-        closing = np.concatenate([failed[~rescued], np.flatnonzero(leaving)])
-        for row in failed[~rescued]:
+        for row in failed:
             self.agents.pop(int(row)).close(failed=True)
-        for row in np.flatnonzero(leaving):
+        for row in leaving:
             self.agents.pop(int(row)).close(failed=False)
+        closing = np.concatenate([failed, leaving])
         self.displace(closing)
 
     def displace(self, rows: np.ndarray) -> None:
