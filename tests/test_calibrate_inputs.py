@@ -174,6 +174,14 @@ def test_parameters_that_cannot_vary_say_why(params, path, words):
     assert words in found[0]
 
 
+def test_a_parameter_listed_in_a_targets_file_is_refused_at_its_key(params):
+    """The file is the file (not "file [parameters]", a fuzz finding) and the key names
+    the list and the path."""
+    found = problems(lambda: build_space(["appraisal.discount_rate"], params, "t.yaml",
+                                         "parameters"))
+    assert found[0].startswith("t.yaml [parameters.appraisal.discount_rate]: describes the run")
+
+
 def test_the_default_sensitivity_set_is_assumptions_that_can_vary(params):
     paths = default_paths(params)
     assert len(paths) > 50

@@ -41,7 +41,7 @@ def _load_and_check(file: Path) -> None:
     targets = load_targets(file)
     targets.check_run(START, targets.weeks_needed(START))
     if targets.parameters:
-        build_space(list(targets.parameters), PARAMS, f"{file} [parameters]")
+        build_space(list(targets.parameters), PARAMS, str(file), "parameters")
 
 
 @fuzz_settings(LIBRARY_EXAMPLES)

@@ -175,7 +175,8 @@ def _space(targets: Targets | None, paths, paths_file, params: Parameters,
         where = "--params"
         chosen = parse_paths(paths) if isinstance(paths, str) else list(paths)
     elif targets is not None and targets.parameters:
-        where, chosen = f"{targets.file} [parameters]", list(targets.parameters)
+        return _collect(lambda: build_space(list(targets.parameters), params,
+                                            str(targets.file), "parameters"), problems)
     else:
         if targets is not None:
             problems.append(Problem("--params", "", "name the parameters to calibrate "

@@ -110,28 +110,34 @@ class Space:
                                    r["unit"], float(r["default"])) for r in rows))
 
 
-def build_space(paths: Sequence[str], params: Parameters, where: str) -> Space:
+def build_space(paths: Sequence[str], params: Parameters, where: str,
+                key: str = "") -> Space:
     """The space of ``paths``, checking each can vary.
 
     Args:
         paths: parameter paths, in order.
         params: the parameters (their specs give units and ranges).
         where: the option or file the paths came from, for error messages.
+        key: the key in that file that lists them (e.g. ``parameters``), if any.
 
     Raises:
         InputError: one problem per path that is unknown or cannot vary, saying why.
     """
     problems: list[Problem] = []
     dimensions: list[Dimension] = []
+
+    def at(path: str) -> str:
+        return f"{key}.{path}" if key else path
+
     if not paths:
-        problems.append(Problem(where, "", "name at least one parameter to vary"))
+        problems.append(Problem(where, key, "name at least one parameter to vary"))
     for path in paths:
         if path in (d.path for d in dimensions):
-            problems.append(Problem(where, path, "given more than once; give it once"))
+            problems.append(Problem(where, at(path), "given more than once; give it once"))
             continue
         reason = why_fixed(path, params)
         if reason:
-            problems.append(Problem(where, path, reason))
+            problems.append(Problem(where, at(path), reason))
             continue
         dimensions.append(_dimension(path, params))
     if problems:
