@@ -54,6 +54,11 @@ SETTING_OF_SERVICE = np.array([WASetting.SUPPORTED_LIVING, WASetting.SPECIALIST_
                                WASetting.DAY_OPPORTUNITIES, NO_SETTING], dtype=np.int8)
 #: Settings whose capacity is hours staff can deliver (the others: places).
 HOURLY = (WASetting.SUPPORTED_LIVING, WASetting.HOMECARE)
+
+
+def is_hourly(setting: np.ndarray) -> np.ndarray:
+    """Mask of settings in ``HOURLY``."""
+    return (setting == HOURLY[0]) | (setting == HOURLY[1])
 #: Services in which a client may also attend day opportunities.
 WITH_DAY_OPTION = (Service.SUPPORTED_LIVING, Service.HOMECARE, Service.SHARED_LIVES,
                    Service.DIRECT_PAYMENT)

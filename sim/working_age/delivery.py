@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .codes import Service, WASetting
+from .codes import Service, is_hourly
 from .services import demand, hours_at_home
 
 
@@ -56,7 +56,7 @@ class WorkingAgeDelivery:
         days = p["working_age.day_days_per_week"]
         used = used + days * np.bincount(c.day_provider[day], minlength=t.n)
         cap = self.market.capacity()
-        hourly = (t.setting == WASetting.SUPPORTED_LIVING) | (t.setting == WASetting.HOMECARE)
+        hourly = is_hourly(t.setting)
         share = np.where(hourly & (used > 0), np.minimum(cap / np.maximum(used, 1e-9), 1.0), 1.0)
         got = units * np.where(placed, share[np.maximum(c.provider, 0)], 1.0)
         price = self._prices(units, got)

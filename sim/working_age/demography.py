@@ -13,7 +13,7 @@ from ..calendar import WEEKS_PER_YEAR
 from ..dims import FIRST_WORKING_AGE
 from ..population import weekly_probability
 from ..rng import combine, poisson_from_uniform
-from .codes import WORKING_AGE, Service
+from .codes import WITH_DAY_OPTION, WORKING_AGE, Service
 
 #: Ages of adults who become eligible after 18 are uniform over [18, this).
 LAST_WORKING_AGE = 65
@@ -152,5 +152,5 @@ def attends_day(p, group: np.ndarray, service: np.ndarray, u: np.ndarray) -> np.
     by the group's share in supported living, homecare, Shared Lives or on a direct
     payment; never in residential care."""
     share = p["working_age.day_attendance_share"][group.astype(np.intp) - 1]
-    with_option = (service != Service.RESIDENTIAL) & (service != Service.DAY_ONLY)
+    with_option = np.isin(service, WITH_DAY_OPTION)
     return (service == Service.DAY_ONLY) | (with_option & (u < share))

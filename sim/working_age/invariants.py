@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .clients import NO_PROVIDER
-from .codes import SETTING_OF_SERVICE, WORKING_AGE, Service, WASetting
+from .codes import SETTING_OF_SERVICE, WORKING_AGE, Service, WASetting, is_hourly
 
 Fail = Callable[[str, str], None]
 
@@ -73,7 +73,7 @@ def _check_places(wa, fail: Fail) -> None:
     they then deliver less)."""
     t = wa.market.table
     used, capacity = wa.market.used(), wa.market.capacity()
-    hourly = (t.setting == WASetting.SUPPORTED_LIVING) | (t.setting == WASetting.HOMECARE)
+    hourly = is_hourly(t.setting)
     over = np.flatnonzero(t.open & ~hourly & (used > capacity + 1e-9))
     if over.size:
         fail("no working-age home, Shared Lives scheme or day service holds more than its "

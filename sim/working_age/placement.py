@@ -60,13 +60,12 @@ class WorkingAgePlacement:
     def __init__(self, model, clients, market):
         self.model, self.clients, self.market = model, clients, market
         self.moves_to_supported_living = 0
-        self.placed = 0
 
     def run(self) -> None:
         c, p = self.clients, self.model.p
         self._offer_moves()
         free = FreeCapacity(self.market)
-        self.placed = self.moves_to_supported_living = 0
+        self.moves_to_supported_living = 0
         seekers = np.flatnonzero((c.wanted != c.service) & (c.ready_week <= self.model.week))
         order = np.lexsort((c.key[seekers], c.ready_week[seekers], ~c.planned[seekers]))
         units = demand(p, c.wanted, c.need)
@@ -111,4 +110,3 @@ class WorkingAgePlacement:
         c.service[row] = wanted
         c.provider[row] = found
         c.since[row] = self.model.week
-        self.placed += 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .codes import Service, WASetting
+from .codes import Service, WASetting, is_hourly
 
 
 def hours_at_home(p, need: np.ndarray) -> np.ndarray:
@@ -39,7 +39,7 @@ def capacity(p, setting: np.ndarray, beds: np.ndarray, staff: np.ndarray) -> np.
     hours_per_worker = np.where(setting == WASetting.HOMECARE,
                                 p["homecare.productive_hours_per_worker"],
                                 p["workforce.contract_hours_per_worker"])
-    hourly = (setting == WASetting.SUPPORTED_LIVING) | (setting == WASetting.HOMECARE)
+    hourly = is_hourly(setting)
     per_place = np.where(setting == WASetting.DAY_OPPORTUNITIES,
                          p["working_age.day_service_days_open"], 1.0)
     return np.where(hourly, staff * hours_per_worker, beds * per_place)

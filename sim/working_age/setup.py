@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dims import FIRST_WORKING_AGE
-from .codes import SETTING_OF_SERVICE, WORKING_AGE, Service, WASetting
+from .codes import SETTING_OF_SERVICE, WORKING_AGE, Service, WASetting, is_hourly
 from .demography import LAST_WORKING_AGE, attends_day, choose_service
 from .services import capacity, demand
 
@@ -115,7 +115,7 @@ def _set_cash(wa) -> None:
     p, t = wa.model.p, wa.market.table
     used = wa.market.used()
     cap = wa.market.capacity()
-    hourly = (t.setting == WASetting.SUPPORTED_LIVING) | (t.setting == WASetting.HOMECARE)
+    hourly = is_hourly(t.setting)
     wa.market.carer_payments = np.zeros(t.n)
     cost, posts = wa.market.costs_and_posts(used, np.where(hourly, np.minimum(used, cap), 0.0))
     places = ~hourly & (t.setting != WASetting.SHARED_LIVES)
