@@ -50,11 +50,9 @@ class WorkingAgeDelivery:
         acc = WorkingAgeAccounts()
         n_councils, g = len(m.commissioners), c.group.astype(np.intp) - 1
         units = demand(p, c.service, c.need)
-        placed = c.provider >= 0
-        used = np.bincount(c.provider[placed], weights=units[placed], minlength=t.n)
-        day = c.day_provider >= 0
+        placed, day = c.provider >= 0, c.day_provider >= 0
         days = p["working_age.day_days_per_week"]
-        used = used + days * np.bincount(c.day_provider[day], minlength=t.n)
+        used = self.market.used()
         cap = self.market.capacity()
         hourly = is_hourly(t.setting)
         share = np.where(hourly & (used > 0), np.minimum(cap / np.maximum(used, 1e-9), 1.0), 1.0)

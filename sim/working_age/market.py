@@ -138,26 +138,32 @@ class WorkingAgeMarket:
         cost[hc] = delivered[hc] * per_hour + branch
         posts[hc] = used[hc] * (1.0 + p["homecare.staff_buffer"]) / \
             p["homecare.productive_hours_per_worker"]
-        res = s == WASetting.SPECIALIST_RESIDENTIAL
-        needed = self._residential_hours()[res]
-        cost[res] = care_home_staff_cost(needed, t.staff[res] * contract, t.wage[res],
-                                         p["workforce.oncost_share"],
-                                         p["care_homes.agency_staff_premium"]) + \
-            t.beds[res] * p["working_age.residential_fixed_cost_per_bed_weekly"] * price
-        posts[res] = needed * (1.0 + p["care_homes.staff_buffer"]) / contract
-        day = s == WASetting.DAY_OPPORTUNITIES
-        day_hours = used[day] * p["working_age.day_staff_hours_per_attendance"]
-        cost[day] = care_home_staff_cost(day_hours, t.staff[day] * contract, t.wage[day],
-                                         p["workforce.oncost_share"],
-                                         p["care_homes.agency_staff_premium"]) + \
-            t.beds[day] * p["working_age.day_fixed_cost_per_place_weekly"] * price
-        posts[day] = day_hours * (1.0 + p["care_homes.staff_buffer"]) / contract
+        for setting, hours, fixed in (
+                (WASetting.SPECIALIST_RESIDENTIAL, self._residential_hours(),
+                 p["working_age.residential_fixed_cost_per_bed_weekly"]),
+                (WASetting.DAY_OPPORTUNITIES,
+                 used * p["working_age.day_staff_hours_per_attendance"],
+                 p["working_age.day_fixed_cost_per_place_weekly"])):
+            rows = s == setting
+            cost[rows], posts[rows] = self._by_the_place(rows, hours[rows], fixed * price)
         shl = s == WASetting.SHARED_LIVES
         scheme = p["working_age.shared_lives_scheme_staff"]
         cost[shl] = self.carer_payments[shl] + scheme * contract * t.wage[shl] * oncost
         posts[shl] = scheme
         minimum = np.where(sl | hc, 2.0, 0.0)  # a core team of two in an hourly service
         return cost, np.maximum(posts, minimum)
+
+    def _by_the_place(self, rows: np.ndarray, hours: np.ndarray, fixed: float
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """Cost and posts of homes and day services: the staff hours their clients need
+        (agency staff beyond their own, at a premium) plus a fixed cost per place, and
+        posts for those hours with a buffer."""
+        t, p = self.table, self.model.p
+        contract = p["workforce.contract_hours_per_worker"]
+        cost = care_home_staff_cost(hours, t.staff[rows] * contract, t.wage[rows],
+                                    p["workforce.oncost_share"],
+                                    p["care_homes.agency_staff_premium"]) + t.beds[rows] * fixed
+        return cost, hours * (1.0 + p["care_homes.staff_buffer"]) / contract
 
     def _residential_hours(self) -> np.ndarray:
         """Care staff hours a week each row's residents need."""
